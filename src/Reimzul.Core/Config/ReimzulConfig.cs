@@ -1,0 +1,77 @@
+namespace Reimzul.Config;
+
+/// <summary>The whole configuration, every value with a default that works on one machine.</summary>
+public sealed record ReimzulConfig
+{
+    public required ReimzulPaths Paths { get; init; }
+    public QueueOptions Queue { get; init; } = new();
+    public BuilderOptions Builder { get; init; } = new();
+    public RepogenOptions Repogen { get; init; } = new();
+    public HistoryOptions History { get; init; } = new();
+
+    /// <summary><c>[bstore] base_url</c>: where repos and logs are served; replaces <c>http://repohost</c> in mock configs.</summary>
+    public string BstoreBaseUrl { get; init; } = "http://localhost:11081/bstore/repo/";
+
+    /// <summary>The file the configuration was read from, if any (for messages).</summary>
+    public string? SourceFile { get; init; }
+}
+
+public sealed record QueueOptions
+{
+    /// <summary><c>embedded</c> (one host) or <c>beanstalkd</c>.</summary>
+    public string Backend { get; init; } = "embedded";
+    public string Host { get; init; } = "127.0.0.1";
+    public int Port { get; init; } = 11300;
+}
+
+public sealed record BuilderOptions
+{
+    /// <summary>The builder's arch; <c>uname -m</c> when not configured.</summary>
+    public string Arch { get; init; } = System.Runtime.InteropServices.RuntimeInformation.OSArchitecture switch
+    {
+        System.Runtime.InteropServices.Architecture.X64 => "x86_64",
+        System.Runtime.InteropServices.Architecture.Arm64 => "aarch64",
+        System.Runtime.InteropServices.Architecture.Arm => "armv7l",
+        System.Runtime.InteropServices.Architecture.X86 => "i686",
+        System.Runtime.InteropServices.Architecture.Ppc64le => "ppc64le",
+        _ => "x86_64",
+    };
+
+    public string Fqdn { get; init; } = System.Net.Dns.GetHostName();
+
+    /// <summary><c>auto</c> (mock when installed, else rpmbuild), <c>mock</c> or <c>rpmbuild</c>.</summary>
+    public string Backend { get; init; } = "auto";
+
+    public string MockPath { get; init; } = "mock";
+    public string RpmbuildPath { get; init; } = "rpmbuild";
+
+    /// <summary>A build running longer is killed and reported Failed.</summary>
+    public TimeSpan BuildTimeout { get; init; } = TimeSpan.FromHours(6);
+
+    /// <summary>TTR of a reserved build job; the worker touches it well within this while building.</summary>
+    public TimeSpan JobTtr { get; init; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>Below this much free space in the results dir a worker does not start a build (the job waits).</summary>
+    public long MinFreeBytes { get; init; } = 64L * 1024 * 1024;
+
+    /// <summary>How long a job that could not be built for want of space waits before it is tried again.</summary>
+    public TimeSpan RetryDelay { get; init; } = TimeSpan.FromSeconds(30);
+}
+
+public sealed record RepogenOptions
+{
+    public string CreaterepoPath { get; init; } = "createrepo_c";
+    public int Workers { get; init; } = Math.Max(1, Environment.ProcessorCount);
+
+    /// <summary>Also write sqlite databases (<c>-d</c>, as the original). Off: measured slower and unused by dnf.</summary>
+    public bool Sqlite { get; init; }
+
+    /// <summary>Old repodata generations kept (<c>--retain-old-md N --compatibility</c>).</summary>
+    public int RetainOldMd { get; init; } = 3;
+}
+
+public sealed record HistoryOptions
+{
+    /// <summary><c>sqlite</c> (embedded default).</summary>
+    public string Backend { get; init; } = "sqlite";
+}

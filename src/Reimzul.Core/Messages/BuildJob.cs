@@ -1,0 +1,22 @@
+using System.Text.Json.Serialization;
+
+namespace Reimzul.Messages;
+
+/// <summary>A build request on an arch tube. Field names are the original's and must not change.</summary>
+public sealed record BuildJob
+{
+    [JsonPropertyName("srpm")] public string Srpm { get; init; } = "";
+
+    /// <summary>The requested arch (e.g. <c>armhfp</c>), not the tube name.</summary>
+    [JsonPropertyName("arch")] public string Arch { get; init; } = "";
+
+    /// <summary>Requested target + "." + requested arch, e.g. <c>c7.1708.u.x86_64</c>.</summary>
+    [JsonPropertyName("target")] public string Target { get; init; } = "";
+
+    [JsonPropertyName("disttag")] public string Disttag { get; init; } = "";
+    [JsonPropertyName("scratch")] public bool Scratch { get; init; }
+    [JsonPropertyName("submitter")] public string? Submitter { get; init; }
+
+    /// <summary>Unique per submitted job; a worker assigns one to a job that lacks it.</summary>
+    [JsonPropertyName("build_id")] public string? BuildId { get; init; }
+}
