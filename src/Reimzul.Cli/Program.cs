@@ -1,1 +1,3 @@
-return 0;
+using Reimzul.Cli;
+
+return await ReimzulCommandLine.Build().Parse(args).InvokeAsync(new() { ProcessTerminationTimeout = null });

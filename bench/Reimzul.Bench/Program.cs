@@ -1,0 +1,196 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.IO.Compression;
+using System.Text.RegularExpressions;
+using Reimzul.Processes;
+
+// Submit-to-repodata latency of Reimzul against a bare rpmbuild + createrepo_c of the same
+// SRPMs, measured interleaved in one run; then a burst of SRPMs into one target.
+var options = BenchOptions.Parse(args);
+var work = Path.Combine(Path.GetTempPath(), $"reimzul-bench-{Environment.ProcessId}");
+Directory.CreateDirectory(work);
+var runner = ProcessRunner.Default;
+try
+{
+    Console.WriteLine($"reimzul: {options.Reimzul}; {options.Iterations} iterations, burst of {options.Burst} with {options.Workers} workers");
+    var srpms = await MakeSrpmsAsync(work, "benchlat", options.Iterations * 2 + 1);
+    var burst = await MakeSrpmsAsync(work, "benchburst", options.Burst);
+
+    var data = Path.Combine(work, "data");
+    var upLog = Path.Combine(work, "up.log");
+    using var up = StartUp(options, data, upLog);
+    await WaitForAsync(() => File.Exists(upLog) && File.ReadAllText(upLog).Contains("waiting for jobs on x86_64", StringComparison.Ordinal), TimeSpan.FromSeconds(60));
+
+    // Warm-up: first build pays for caches on both sides.
+    await BaselineAsync(work, srpms[0]);
+    await ReimzulAsync(options, data, srpms[0], "bench");
+
+    var baseline = new List<double>();
+    var reimzul = new List<double>();
+    for (var i = 0; i < options.Iterations; i++)
+    {
+        baseline.Add(await BaselineAsync(work, srpms[1 + 2 * i]));
+        reimzul.Add(await ReimzulAsync(options, data, srpms[2 + 2 * i], "bench"));
+        Console.WriteLine($"  iteration {i + 1}: bare {baseline[^1]:0} ms, reimzul {reimzul[^1]:0} ms");
+    }
+    var (mb, mr) = (Median(baseline), Median(reimzul));
+    Console.WriteLine();
+    Console.WriteLine($"submit → listed in repodata, median of {options.Iterations}:");
+    Console.WriteLine($"  bare rpmbuild --rebuild + createrepo_c --update : {mb:0} ms");
+    Console.WriteLine($"  reimzul submit → repodata (up, embedded)         : {mr:0} ms");
+    Console.WriteLine($"  overhead                                          : {mr - mb:0} ms (ratio {mr / mb:0.00}x)");
+
+    // Burst: all at once, then wait until every package is listed.
+    var sw = Stopwatch.StartNew();
+    foreach (var srpm in burst)
+    {
+        await SubmitAsync(options, data, srpm, "burst");
+    }
+    var submitted = sw.Elapsed;
+    var repo = Path.Combine(data, "bstore", "repo", "burst.x86_64");
+    var names = burst.Select(NameOf).ToHashSet();
+    await WaitForAsync(() => ListedNames(repo).IsSupersetOf(names), TimeSpan.FromMinutes(15));
+    var total = sw.Elapsed;
+    await Task.Delay(1000);
+    var runs = File.ReadAllLines(upLog).Count(l => l.Contains("running: createrepo_c", StringComparison.Ordinal) && l.Contains("burst.x86_64", StringComparison.Ordinal));
+    Console.WriteLine();
+    Console.WriteLine($"burst: {options.Burst} SRPMs to one target, {options.Workers} workers");
+    Console.WriteLine($"  submitted in {submitted.TotalSeconds:0.0} s, all {ListedNames(repo).Intersect(names).Count()} listed in repodata after {total.TotalSeconds:0.0} s");
+    Console.WriteLine($"  createrepo_c runs: {runs} (one per build would be {options.Burst})");
+
+    up.Kill();
+    return 0;
+}
+finally
+{
+    Directory.Delete(work, recursive: true);
+}
+
+async Task<List<string>> MakeSrpmsAsync(string dir, string prefix, int count)
+{
+    var top = Path.Combine(dir, "srpm-top");
+    var list = new List<string>();
+    for (var i = 0; i < count; i++)
+    {
+        var name = $"{prefix}{i}";
+        var spec = Path.Combine(dir, name + ".spec");
+        await File.WriteAllTextAsync(spec, $"Name: {name}\nVersion: 1.0\nRelease: 1%{{?dist}}\nSummary: bench\nLicense: MIT\nBuildArch: noarch\n%description\nbench\n%install\nmkdir -p %{{buildroot}}/usr/share/{name}\necho {name} > %{{buildroot}}/usr/share/{name}/f\n%files\n/usr/share/{name}/f\n");
+        await Must(new ProcessSpec("rpmbuild", ["-bs", "--define", "_topdir " + top, "--define", "dist %{nil}", spec]));
+        list.Add(Path.Combine(top, "SRPMS", $"{name}-1.0-1.src.rpm"));
+    }
+    return list;
+}
+
+async Task<double> BaselineAsync(string dir, string srpm)
+{
+    var top = Path.Combine(dir, "baseline-top");
+    var repo = Path.Combine(dir, "baseline-repo");
+    Directory.CreateDirectory(repo);
+    var sw = Stopwatch.StartNew();
+    await Must(new ProcessSpec("rpmbuild", ["--rebuild", "--define", "_topdir " + top, "--define", "dist .el7", srpm]));
+    foreach (var rpm in Directory.GetFiles(Path.Combine(top, "RPMS"), "*.rpm", SearchOption.AllDirectories))
+    {
+        File.Move(rpm, Path.Combine(repo, Path.GetFileName(rpm)), overwrite: true);
+    }
+    // The same createrepo_c options Reimzul uses, so the difference is Reimzul's own.
+    await Must(new ProcessSpec("createrepo_c", ["--update", "--workers", Environment.ProcessorCount.ToString(CultureInfo.InvariantCulture),
+        "--cachedir", Path.Combine(dir, "baseline-cache"), "--no-database", "--retain-old-md", "3", "--compatibility", repo]));
+    return sw.Elapsed.TotalMilliseconds;
+}
+
+async Task<double> ReimzulAsync(BenchOptions o, string data, string srpm, string target)
+{
+    var repo = Path.Combine(data, "bstore", "repo", target + ".x86_64");
+    var name = NameOf(srpm);
+    var sw = Stopwatch.StartNew();
+    await SubmitAsync(o, data, srpm, target);
+    await WaitForAsync(() => ListedNames(repo).Contains(name), TimeSpan.FromSeconds(60), pollMs: 2);
+    return sw.Elapsed.TotalMilliseconds;
+}
+
+Task SubmitAsync(BenchOptions o, string data, string srpm, string target) =>
+    Must(new ProcessSpec(o.Reimzul, ["submit", "--data-dir", data, "-s", srpm, "-a", "x86_64", "-t", target, "-d", ".el7"]));
+
+static Process StartUp(BenchOptions o, string data, string log)
+{
+    var psi = new ProcessStartInfo(o.Reimzul) { UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true };
+    foreach (var a in new[] { "up", "--data-dir", data, "--workers", o.Workers.ToString(CultureInfo.InvariantCulture) })
+    {
+        psi.ArgumentList.Add(a);
+    }
+    var process = Process.Start(psi)!;
+    // The log goes to a file: the burst counts createrepo_c runs in it.
+    var file = new StreamWriter(log) { AutoFlush = true };
+    process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { lock (file) { file.WriteLine(e.Data); } } };
+    process.OutputDataReceived += (_, _) => { };
+    process.BeginErrorReadLine();
+    process.BeginOutputReadLine();
+    return process;
+}
+
+static string NameOf(string srpm) => Path.GetFileName(srpm).Split('-')[0];
+
+// Names listed in the repo's primary metadata: what dnf would see.
+static HashSet<string> ListedNames(string repo)
+{
+    var repomd = Path.Combine(repo, "repodata", "repomd.xml");
+    try
+    {
+        var href = Regex.Match(File.ReadAllText(repomd), "<data type=\"primary\">.*?<location href=\"([^\"]+)\"", RegexOptions.Singleline).Groups[1].Value;
+        using var gz = new GZipStream(File.OpenRead(Path.Combine(repo, href)), CompressionMode.Decompress);
+        using var reader = new StreamReader(gz);
+        return Regex.Matches(reader.ReadToEnd(), "<name>([^<]+)</name>").Select(m => m.Groups[1].Value).ToHashSet();
+    }
+    catch (Exception ex) when (ex is IOException or InvalidDataException or UnauthorizedAccessException)
+    {
+        return [];
+    }
+}
+
+static async Task WaitForAsync(Func<bool> condition, TimeSpan timeout, int pollMs = 20)
+{
+    var sw = Stopwatch.StartNew();
+    while (!condition())
+    {
+        if (sw.Elapsed > timeout)
+        {
+            throw new TimeoutException("benchmark step did not finish in time");
+        }
+        await Task.Delay(pollMs);
+    }
+}
+
+static double Median(List<double> values)
+{
+    var sorted = values.Order().ToList();
+    return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
+}
+
+async Task Must(ProcessSpec spec)
+{
+    var result = await runner.RunAsync(spec with { Timeout = TimeSpan.FromMinutes(5) });
+    if (!result.Succeeded)
+    {
+        throw new InvalidOperationException($"{spec} failed ({result.ExitCode}): {result.StandardError}");
+    }
+}
+
+internal sealed record BenchOptions(string Reimzul, int Iterations, int Burst, int Workers)
+{
+    public static BenchOptions Parse(string[] args)
+    {
+        var o = new BenchOptions("/usr/local/bin/reimzul", 15, 100, 2);
+        for (var i = 0; i + 1 < args.Length; i += 2)
+        {
+            o = args[i] switch
+            {
+                "--reimzul" => o with { Reimzul = args[i + 1] },
+                "--iterations" => o with { Iterations = int.Parse(args[i + 1], CultureInfo.InvariantCulture) },
+                "--burst" => o with { Burst = int.Parse(args[i + 1], CultureInfo.InvariantCulture) },
+                "--workers" => o with { Workers = int.Parse(args[i + 1], CultureInfo.InvariantCulture) },
+                var other => throw new ArgumentException($"unknown option {other}"),
+            };
+        }
+        return o;
+    }
+}

@@ -1,0 +1,35 @@
+using Reimzul.Processes;
+
+namespace Reimzul.Cli;
+
+/// <summary>Runs a command body and turns expected failures into one clear line on stderr and an exit code.</summary>
+public static class CommandRunner
+{
+    public static async Task<int> RunAsync(Func<Task<int>> body)
+    {
+        try
+        {
+            return await body();
+        }
+        catch (CliException ex)
+        {
+            await Console.Error.WriteLineAsync($"reimzul: {ex.Message}");
+            return ex.ExitCode;
+        }
+        catch (ProcessStartException ex)
+        {
+            await Console.Error.WriteLineAsync($"reimzul: {ex.Message}");
+            return ExitCodes.Failure;
+        }
+        catch (IOException ex)
+        {
+            await Console.Error.WriteLineAsync($"reimzul: {ex.Message}");
+            return ExitCodes.Failure;
+        }
+        catch (UnauthorizedAccessException ex)
+        {
+            await Console.Error.WriteLineAsync($"reimzul: {ex.Message}");
+            return ExitCodes.Failure;
+        }
+    }
+}

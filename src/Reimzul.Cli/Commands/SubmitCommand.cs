@@ -1,0 +1,142 @@
+using System.CommandLine;
+using System.Security.Cryptography;
+using Reimzul.Config;
+using Reimzul.Messages;
+using Reimzul.Queue;
+using Reimzul.Rpm;
+using Reimzul.Validation;
+using Reimzul.Worker;
+
+namespace Reimzul.Cli.Commands;
+
+/// <summary><c>reimzul submit</c>: queue a build of one SRPM for one arch and target (the original's flags).</summary>
+public static class SubmitCommand
+{
+    public static Command Create(CommonOptions common)
+    {
+        var srpm = new Option<string>("--srpm", "-s") { Description = "The SRPM: a name already in the incoming dir, or a path to a local file (copied there)", Required = true, HelpName = "SRPM" };
+        var arch = new Option<string>("--arch", "-a") { Description = "Arch to build for: " + string.Join(", ", Tubes.BuildTubeByArch.Keys), Required = true };
+        var target = new Option<string>("--target", "-t") { Description = "Target repo without the arch, e.g. c7.1708.u", Required = true };
+        var disttag = new Option<string>("--disttag", "-d") { Description = "Value of %dist, e.g. .el7_4", Required = true };
+        var now = new Option<bool>("--now") { Description = "Put the job ahead of the queued ones" };
+        var scratch = new Option<bool>("--scratch") { Description = "Build and publish, but do not stage the RPMs for signing" };
+        var command = new Command("submit", "Queue a build of an SRPM for one arch and target.") { srpm, arch, target, disttag, now, scratch };
+        command.SetAction((parseResult, cancellationToken) => CommandRunner.RunAsync(async () =>
+        {
+            var config = common.Load(parseResult);
+            var job = await PrepareAsync(
+                config,
+                parseResult.GetRequiredValue(srpm),
+                parseResult.GetRequiredValue(arch),
+                parseResult.GetRequiredValue(target),
+                parseResult.GetRequiredValue(disttag),
+                parseResult.GetValue(scratch),
+                cancellationToken);
+            var tube = Tubes.BuildTubeByArch[job.Arch];
+            var priority = parseResult.GetValue(now) ? Tubes.PriorityNow : Tubes.PriorityNormal;
+
+            await using var queue = await Composition.CreateQueueFactory(config).OpenAsync(cancellationToken);
+            var id = await queue.PutAsync(tube, MessageJson.Serialize(job), priority, TimeSpan.Zero, config.Builder.JobTtr, cancellationToken);
+            Console.WriteLine($"Submitted SRPM {job.Srpm} to build queue {tube} for target {job.Target} (scratch: {(job.Scratch ? "True" : "False")}) by {job.Submitter}");
+            Console.WriteLine($"job id {id}, build id {job.BuildId}, priority {priority}");
+            return ExitCodes.Ok;
+        }));
+        return command;
+    }
+
+    /// <summary>Checks every input and places the SRPM in the incoming dir; returns the job to queue.</summary>
+    internal static async Task<BuildJob> PrepareAsync(ReimzulConfig config, string srpm, string arch, string target, string disttag, bool scratch, CancellationToken cancellationToken)
+    {
+        Check(InputRules.TryValidateArch(arch, out var error), error);
+        Check(InputRules.TryValidateTarget(target, out error), error);
+        Check(InputRules.TryValidateDisttag(disttag, out error), error);
+
+        var name = await PlaceInIncomingAsync(config.Paths.Incoming, srpm, cancellationToken);
+        return new BuildJob
+        {
+            Srpm = name,
+            Arch = arch,
+            Target = target + "." + arch,
+            Disttag = disttag,
+            Scratch = scratch,
+            Submitter = Environment.UserName,
+            BuildId = BuildIds.New(),
+        };
+    }
+
+    private static async Task<string> PlaceInIncomingAsync(string incoming, string srpm, CancellationToken cancellationToken)
+    {
+        var isLocalFile = srpm.Contains('/', StringComparison.Ordinal) || File.Exists(srpm);
+        var name = isLocalFile ? Path.GetFileName(srpm) : srpm;
+        Check(InputRules.TryValidateSrpmFileName(name, out var error), error);
+        var inIncoming = Path.Combine(incoming, name);
+
+        if (!isLocalFile)
+        {
+            Check(File.Exists(inIncoming), $"SRPM '{name}' is not in the incoming dir {incoming} (give a path, e.g. ./{name}, to upload a local file)");
+            ReadSource(inIncoming, name);
+            return name;
+        }
+
+        Check(File.Exists(srpm), $"SRPM file '{srpm}' does not exist");
+        ReadSource(srpm, srpm);
+        Directory.CreateDirectory(incoming);
+        if (File.Exists(inIncoming))
+        {
+            Check(await SameContentAsync(srpm, inIncoming, cancellationToken),
+                $"the incoming dir already holds a different SRPM named '{name}'; rebuild it with a new release, or remove {inIncoming}");
+            return name;
+        }
+        // Copy under a temporary name and rename, so a worker never reads half an SRPM.
+        var temporary = Path.Combine(incoming, $".{name}.{Environment.ProcessId}.tmp");
+        try
+        {
+            File.Copy(srpm, temporary, overwrite: true);
+            File.Move(temporary, inIncoming, overwrite: false);
+        }
+        catch (IOException) when (File.Exists(inIncoming) && await SameContentAsync(srpm, inIncoming, cancellationToken))
+        {
+            // Someone placed the same file at the same moment.
+        }
+        finally
+        {
+            File.Delete(temporary);
+        }
+        return name;
+    }
+
+    private static void ReadSource(string path, string shownAs)
+    {
+        try
+        {
+            RpmHeaderReader.ReadSource(path);
+        }
+        catch (RpmFormatException ex)
+        {
+            throw new CliException($"'{shownAs}' is not a usable source RPM: {ex.Message}");
+        }
+    }
+
+    private static async Task<bool> SameContentAsync(string a, string b, CancellationToken cancellationToken)
+    {
+        if (new FileInfo(a).Length != new FileInfo(b).Length)
+        {
+            return false;
+        }
+        return (await HashAsync(a, cancellationToken)).SequenceEqual(await HashAsync(b, cancellationToken));
+    }
+
+    private static async Task<byte[]> HashAsync(string path, CancellationToken cancellationToken)
+    {
+        await using var stream = File.OpenRead(path);
+        return await SHA256.HashDataAsync(stream, cancellationToken);
+    }
+
+    private static void Check(bool condition, string message)
+    {
+        if (!condition)
+        {
+            throw new CliException(message);
+        }
+    }
+}

@@ -1,0 +1,30 @@
+using System.CommandLine;
+using Reimzul.Messages;
+using Reimzul.Queue;
+using Reimzul.Validation;
+
+namespace Reimzul.Cli.Commands;
+
+/// <summary><c>reimzul submit-repogen TARGET</c>: ask for a repodata regeneration by hand.</summary>
+public static class SubmitRepogenCommand
+{
+    public static Command Create(CommonOptions common)
+    {
+        var target = new Argument<string>("TARGET") { Description = "Target repo with its arch, e.g. c7.1708.u.x86_64" };
+        var command = new Command("submit-repogen", "Request a repodata regeneration of one target repo.") { target };
+        command.SetAction((parseResult, cancellationToken) => CommandRunner.RunAsync(async () =>
+        {
+            var config = common.Load(parseResult);
+            var name = parseResult.GetRequiredValue(target);
+            if (!InputRules.TryValidateTarget(name, out var error))
+            {
+                throw new CliException(error);
+            }
+            await using var queue = await Composition.CreateQueueFactory(config).OpenAsync(cancellationToken);
+            var id = await queue.PutAsync(Tubes.Createrepo, MessageJson.Serialize(new CreaterepoRequest { Target = name }), Tubes.PriorityNormal, TimeSpan.Zero, TimeSpan.FromMinutes(2), cancellationToken);
+            Console.WriteLine($"Requested repodata regeneration of {name} (job id {id})");
+            return ExitCodes.Ok;
+        }));
+        return command;
+    }
+}

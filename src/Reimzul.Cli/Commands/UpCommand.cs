@@ -1,0 +1,50 @@
+using System.CommandLine;
+using Microsoft.Extensions.Hosting;
+using Reimzul.Build;
+using Reimzul.Queue;
+
+namespace Reimzul.Cli.Commands;
+
+/// <summary><c>reimzul up</c>: every role in one process on the embedded defaults.</summary>
+public static class UpCommand
+{
+    public static Command Create(CommonOptions common)
+    {
+        var workers = new Option<int>("--workers", "-w")
+        {
+            Description = "Build workers to run in parallel",
+            DefaultValueFactory = _ => 2,
+        };
+        workers.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int>() is < 1 or > 64)
+            {
+                result.AddError("--workers must be between 1 and 64");
+            }
+        });
+        var command = new Command("up", """
+            Run every role in one process: N build workers, the notifier, the repogen worker and the signer,
+            on the embedded queue and history under the data dir. Ctrl-C stops cleanly: builds in progress
+            are stopped and their jobs go back to the queue, to be built on the next start.
+            """)
+        {
+            workers,
+        };
+        command.SetAction((parseResult, cancellationToken) => CommandRunner.RunAsync(async () =>
+        {
+            var config = common.Load(parseResult);
+            var count = parseResult.GetValue(workers);
+            using var host = await Composition.CreateHostAsync(config, Roles.All, count, cancellationToken);
+            var backend = (IBuildBackend)host.Services.GetService(typeof(IBuildBackend))!;
+            await Console.Error.WriteLineAsync($"""
+                reimzul up: data dir {config.Paths.DataDir}
+                  {count} worker(s) for {config.Builder.Arch} (tubes: {string.Join(", ", Tubes.WatchedBy(config.Builder.Arch))}), build backend {backend.Name}
+                  repos in {config.Paths.Repo}, log {config.Paths.LogFile}
+                  submit with: reimzul submit --data-dir {config.Paths.DataDir} -s FILE.src.rpm -a {config.Builder.Arch} -t TARGET -d DISTTAG
+                """);
+            await host.RunAsync(CancellationToken.None);
+            return ExitCodes.Ok;
+        }));
+        return command;
+    }
+}

@@ -1,0 +1,100 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Reimzul.Build;
+using Reimzul.Config;
+using Reimzul.History;
+using Reimzul.Notify;
+using Reimzul.Processes;
+using Reimzul.Queue;
+using Reimzul.Queue.Embedded;
+using Reimzul.Store;
+using Reimzul.Worker;
+
+namespace Reimzul.Cli;
+
+/// <summary>Wires roles to the configured backends. The only place that knows which implementation serves which seam.</summary>
+public static class Composition
+{
+    public static IJobQueueFactory CreateQueueFactory(ReimzulConfig config) => config.Queue.Backend switch
+    {
+        "embedded" => new EmbeddedJobQueueFactory(config.Paths.QueueDatabase),
+        var other => throw new CliException($"queue backend '{other}' is not available in this build (configure [queue] backend = embedded)", ExitCodes.Config),
+    };
+
+    public static async Task<IHistoryStore> OpenHistoryAsync(ReimzulConfig config, CancellationToken cancellationToken) => config.History.Backend switch
+    {
+        "sqlite" => await SqliteHistoryStore.OpenAsync(config.Paths.HistoryDatabase, cancellationToken),
+        var other => throw new CliException($"history backend '{other}' is not available in this build (configure [history] backend = sqlite)", ExitCodes.Config),
+    };
+
+    /// <summary>A host with the given roles. Logs go to stderr, one line each (or to the journal under systemd).</summary>
+    public static async Task<IHost> CreateHostAsync(ReimzulConfig config, Roles roles, int workers, CancellationToken cancellationToken)
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Logging.AddSimpleConsole(o =>
+        {
+            o.SingleLine = true;
+            o.TimestampFormat = "yyyy-MM-dd HH:mm:ss.fff ";
+        });
+        builder.Logging.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+        builder.Logging.SetMinimumLevel(LogLevel.Information);
+        builder.Services.AddSystemd();
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
+
+        var services = builder.Services;
+        services.AddSingleton(config);
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton(CreateQueueFactory(config));
+        services.AddSingleton(sp => new ProcessRunner(sp.GetRequiredService<ILoggerFactory>().CreateLogger("process")));
+
+        foreach (var dir in new[] { config.Paths.Incoming, config.Paths.Results, config.Paths.Repo, config.Paths.Tosign, config.Paths.Cache })
+        {
+            Directory.CreateDirectory(dir);
+        }
+
+        if (roles.HasFlag(Roles.Worker))
+        {
+            services.AddSingleton(sp => BuildBackendFactory.Create(config, sp.GetRequiredService<ProcessRunner>(), sp.GetRequiredService<ILoggerFactory>().CreateLogger("build")));
+            services.AddSingleton<IResultStore>(sp => new LocalResultStore(config.Paths));
+            for (var i = 0; i < workers; i++)
+            {
+                services.AddSingleton<IHostedService>(sp => new BuildWorker(
+                    sp.GetRequiredService<IJobQueueFactory>(), config, sp.GetRequiredService<IBuildBackend>(), sp.GetRequiredService<IResultStore>(),
+                    sp.GetRequiredService<ILogger<BuildWorker>>(), sp.GetRequiredService<TimeProvider>()));
+            }
+        }
+        if (roles.HasFlag(Roles.Notifier))
+        {
+            var history = await OpenHistoryAsync(config, cancellationToken);
+            services.AddSingleton(history);
+            services.AddSingleton(sp => new NotificationProcessor(
+                history,
+                [new LogFileSink(config.Paths.LogFile, sp.GetRequiredService<TimeProvider>())],
+                sp.GetRequiredService<ILoggerFactory>().CreateLogger<NotificationProcessor>()));
+            services.AddHostedService<NotifierService>();
+        }
+        if (roles.HasFlag(Roles.Repogen))
+        {
+            services.AddSingleton(sp => new RepoRegenerator(config.Paths, config.Repogen, sp.GetRequiredService<ProcessRunner>(), sp.GetRequiredService<ILoggerFactory>().CreateLogger<RepoRegenerator>()));
+            services.AddHostedService<RepogenService>();
+        }
+        if (roles.HasFlag(Roles.Signer))
+        {
+            services.AddSingleton(sp => new Signer(config.Paths));
+            services.AddHostedService<SignerService>();
+        }
+        return builder.Build();
+    }
+}
+
+[Flags]
+public enum Roles
+{
+    None = 0,
+    Worker = 1,
+    Notifier = 2,
+    Repogen = 4,
+    Signer = 8,
+    All = Worker | Notifier | Repogen | Signer,
+}

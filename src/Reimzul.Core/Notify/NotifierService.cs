@@ -1,0 +1,31 @@
+using Microsoft.Extensions.Logging;
+using Reimzul.Messages;
+using Reimzul.Queue;
+
+namespace Reimzul.Notify;
+
+/// <summary>The notifier role: consumes <c>notify</c>, records and announces each event, stages finished non-scratch builds for signing.</summary>
+public sealed class NotifierService(
+    IJobQueueFactory queues,
+    NotificationProcessor processor,
+    ILogger<NotifierService> logger,
+    TimeProvider time) : QueueConsumer(queues, logger, time)
+{
+    private static readonly TimeSpan MessageTtr = TimeSpan.FromMinutes(2);
+
+    protected override IReadOnlyCollection<string> WatchedTubes { get; } = [Tubes.Notify];
+
+    protected override async Task<JobDisposition> HandleAsync(ReservedJob job, IJobQueue session, CancellationToken stoppingToken)
+    {
+        if (!MessageJson.TryParseBuildEvent(job.Body, out var buildEvent, out var error))
+        {
+            return JobDisposition.Bury(error);
+        }
+        var outcome = await processor.HandleAsync(buildEvent, stoppingToken);
+        if (outcome.Tosign is { } tosign)
+        {
+            await session.PutAsync(Tubes.Tosign, MessageJson.Serialize(tosign), Tubes.PriorityNormal, TimeSpan.Zero, MessageTtr, CancellationToken.None);
+        }
+        return JobDisposition.Delete;
+    }
+}

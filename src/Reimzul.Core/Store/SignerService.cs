@@ -1,0 +1,34 @@
+using Microsoft.Extensions.Logging;
+using Reimzul.Messages;
+using Reimzul.Queue;
+
+namespace Reimzul.Store;
+
+/// <summary>The signer role: consumes <c>tosign</c> and copies finished RPMs to the staging area.</summary>
+public sealed class SignerService(
+    IJobQueueFactory queues,
+    Signer signer,
+    ILogger<SignerService> logger,
+    TimeProvider time) : QueueConsumer(queues, logger, time)
+{
+    protected override IReadOnlyCollection<string> WatchedTubes { get; } = [Tubes.Tosign];
+
+    protected override async Task<JobDisposition> HandleAsync(ReservedJob job, IJobQueue session, CancellationToken stoppingToken)
+    {
+        if (!MessageJson.TryParseTosignRequest(job.Body, out var request, out var error))
+        {
+            return JobDisposition.Bury(error);
+        }
+        SignerReport report;
+        try
+        {
+            report = await signer.StageAsync(request, stoppingToken);
+        }
+        catch (ArgumentException ex)
+        {
+            return JobDisposition.Bury(ex.Message);
+        }
+        Logger.LogInformation("tosign {Target}/{Pkg}/{Timestamp}: {Report}", request.Target, request.PkgName, request.Timestamp, report);
+        return JobDisposition.Delete;
+    }
+}

@@ -1,0 +1,212 @@
+using System.Globalization;
+using Microsoft.Extensions.Logging;
+using Reimzul.Build;
+using Reimzul.Config;
+using Reimzul.Messages;
+using Reimzul.Queue;
+using Reimzul.Rpm;
+using Reimzul.Store;
+using Reimzul.Validation;
+
+namespace Reimzul.Worker;
+
+/// <summary>
+/// One builder: reserves jobs from its arch tubes, builds the job and its chained builds,
+/// stores the results, announces each step on <c>notify</c>, asks for repodata after each
+/// success, and only then deletes the job.
+/// </summary>
+public sealed class BuildWorker(
+    IJobQueueFactory queues,
+    ReimzulConfig config,
+    IBuildBackend backend,
+    IResultStore resultStore,
+    ILogger<BuildWorker> logger,
+    TimeProvider time) : QueueConsumer(queues, logger, time)
+{
+    private readonly EventPublisher _publisher = new(queues);
+
+    protected override IReadOnlyCollection<string> WatchedTubes { get; } = Tubes.WatchedBy(config.Builder.Arch);
+
+    protected override async Task<JobDisposition> HandleAsync(ReservedJob job, IJobQueue session, CancellationToken stoppingToken)
+    {
+        if (!MessageJson.TryParseBuildJob(job.Body, out var request, out var parseError))
+        {
+            return JobDisposition.Bury(parseError);
+        }
+        if (!TryValidate(request, out var invalid))
+        {
+            return JobDisposition.Bury(invalid);
+        }
+        if (string.IsNullOrEmpty(request.BuildId))
+        {
+            // Jobs put by the original submit tool carry no id; one per job ties its events together.
+            request = request with { BuildId = BuildIds.New() };
+        }
+
+        var paths = config.Paths;
+        var free = DiskSpace.FreeBytes(paths.Results);
+        if (free < config.Builder.MinFreeBytes)
+        {
+            logger.LogError("results dir {Dir} has only {Free} MiB free (need {Need} MiB): job {Id} ({Srpm}) waits {Delay} s",
+                paths.Results, free >> 20, config.Builder.MinFreeBytes >> 20, job.Id, request.Srpm, config.Builder.RetryDelay.TotalSeconds);
+            return JobDisposition.Release(config.Builder.RetryDelay, "results dir full");
+        }
+
+        var timestamp = Time.GetLocalNow().ToString("yyyyMMddHHmmss", CultureInfo.InvariantCulture);
+        var baseEvent = BuildEvent.From(request) with { BuilderFqdn = config.Builder.Fqdn, Timestamp = timestamp };
+
+        var srpmPath = Path.Combine(paths.Incoming, request.Srpm);
+        RpmPackageInfo srpm;
+        try
+        {
+            srpm = RpmHeaderReader.ReadSource(srpmPath);
+        }
+        catch (Exception ex) when (ex is RpmFormatException or IOException or UnauthorizedAccessException)
+        {
+            var reason = ex is FileNotFoundException or DirectoryNotFoundException
+                ? $"SRPM {request.Srpm} not found in {paths.Incoming}"
+                : $"SRPM {request.Srpm} cannot be built: {ex.Message}";
+            return await RejectAsync(job, baseEvent with { PkgName = PkgNameFromFileName(request.Srpm) }, reason, stoppingToken);
+        }
+        if (!InputRules.TryValidatePathComponent("package name", srpm.Name, out var badName)
+            || !InputRules.TryValidatePathComponent("version-release", srpm.Evr, out badName))
+        {
+            return await RejectAsync(job, baseEvent with { PkgName = PkgNameFromFileName(request.Srpm) }, $"SRPM {request.Srpm}: {badName}", stoppingToken);
+        }
+
+        baseEvent = baseEvent with { PkgName = srpm.Name, Evr = srpm.Evr };
+        var chain = BuildChain.Plan(request.Arch, config.Builder.Arch, srpm.Name, srpm.Arch);
+        logger.LogInformation("job {Id}: building {Srpm} ({Pkg} {Evr}) for {Target}, arches {Chain}, timestamp {Timestamp}, build id {BuildId}",
+            job.Id, request.Srpm, srpm.Name, srpm.Evr, request.Target, string.Join(" → ", chain), timestamp, request.BuildId);
+
+        var workDir = Path.Combine(paths.Results, request.Target, srpm.Name, timestamp);
+        try
+        {
+            await using var keepAlive = new JobKeepAlive(session, job.Id, config.Builder.JobTtr, Time, logger);
+            foreach (var arch in chain)
+            {
+                var disposition = await BuildOneAsync(baseEvent with { Arch = arch }, srpmPath, workDir, stoppingToken);
+                if (disposition is not null)
+                {
+                    return disposition;
+                }
+            }
+        }
+        finally
+        {
+            TryDelete(workDir);
+        }
+        return JobDisposition.Delete;
+    }
+
+    /// <summary>Builds one arch of the chain; null when the chain goes on, else what to do with the job.</summary>
+    private async Task<JobDisposition?> BuildOneAsync(BuildEvent ev, string srpmPath, string workDir, CancellationToken stoppingToken)
+    {
+        await _publisher.PublishAsync(ev with { Status = BuildStatus.Building }, stoppingToken);
+
+        var resultDir = Path.Combine(workDir, $"{ev.Evr}.{ev.Arch}");
+        TryDelete(resultDir);
+        Directory.CreateDirectory(resultDir);
+        var request = new BuildRequest(srpmPath, ev.PkgName, ev.Evr, ev.Arch, ev.Target, ev.Disttag, ev.Timestamp, resultDir, config.Builder.BuildTimeout);
+
+        var outcome = await backend.BuildAsync(request, stoppingToken);
+        logger.LogInformation("{Pkg} {Evr} {Arch} for {Target}: {Result} in {Seconds:0.0} s{Reason}",
+            ev.PkgName, ev.Evr, ev.Arch, ev.Target, outcome.Succeeded ? "built" : "FAILED", outcome.Duration.TotalSeconds,
+            outcome.Reason is null ? "" : " — " + outcome.Reason);
+
+        // A build that failed because the disk filled up is the machine's fault, not the package's.
+        if (!outcome.Succeeded && DiskSpace.FreeBytes(resultDir) < config.Builder.MinFreeBytes)
+        {
+            return await DiskFullAsync(ev, "the results dir ran out of space during the build", stoppingToken);
+        }
+
+        try
+        {
+            // Logs of a failed build are stored too: they are what the submitter needs to read.
+            await resultStore.StoreAsync(new StoredResult(resultDir, ev.Target, ev.PkgName, ev.Timestamp, ev.Evr, ev.Arch), CancellationToken.None);
+        }
+        catch (IOException ex) when (DiskSpace.IsDiskFull(ex))
+        {
+            return await DiskFullAsync(ev, $"results could not be stored: {ex.Message}", stoppingToken);
+        }
+
+        var done = ev with
+        {
+            Status = outcome.Succeeded ? BuildStatus.Success : BuildStatus.Failed,
+            Reason = outcome.Reason,
+            DurationSeconds = Math.Round(outcome.Duration.TotalSeconds, 3),
+        };
+        // From here the build is finished: announce it even if we are asked to stop.
+        await _publisher.PublishAsync(done, CancellationToken.None);
+        if (outcome.Succeeded)
+        {
+            await _publisher.RequestRepoAsync(ev.Target, ev.BuildId, CancellationToken.None);
+        }
+        return null;
+    }
+
+    private async Task<JobDisposition> DiskFullAsync(BuildEvent ev, string reason, CancellationToken stoppingToken)
+    {
+        var delay = config.Builder.RetryDelay;
+        var message = $"{reason}; the job will be built again in {delay.TotalSeconds:0} s";
+        logger.LogError("{Pkg} {Arch} for {Target}: {Message}", ev.PkgName, ev.Arch, ev.Target, message);
+        await _publisher.PublishAsync(ev with { Status = BuildStatus.Failed, Reason = message }, stoppingToken);
+        return JobDisposition.Release(delay, reason);
+    }
+
+    private async Task<JobDisposition> RejectAsync(ReservedJob job, BuildEvent ev, string reason, CancellationToken stoppingToken)
+    {
+        logger.LogError("job {Id}: {Reason}", job.Id, reason);
+        await _publisher.PublishAsync(ev with { Status = BuildStatus.Failed, Reason = reason }, stoppingToken);
+        return JobDisposition.Delete;
+    }
+
+    private static bool TryValidate(BuildJob job, out string error)
+    {
+        if (!InputRules.TryValidateSrpmFileName(job.Srpm, out error)
+            || !InputRules.TryValidateArch(job.Arch, out error)
+            || !InputRules.TryValidateTarget(job.Target, out error)
+            || !InputRules.TryValidateDisttag(job.Disttag, out error))
+        {
+            return false;
+        }
+        error = "";
+        return true;
+    }
+
+    private static string PkgNameFromFileName(string srpm) =>
+        srpm.EndsWith(".src.rpm", StringComparison.Ordinal) ? srpm[..^".src.rpm".Length] : srpm;
+
+    private void TryDelete(string dir)
+    {
+        try
+        {
+            if (Directory.Exists(dir))
+            {
+                Directory.Delete(dir, recursive: true);
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            logger.LogWarning("could not remove {Dir}: {Message}", dir, ex.Message);
+        }
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken);
+        await _publisher.DisposeAsync();
+    }
+
+    public override void Dispose()
+    {
+        base.Dispose();
+        GC.SuppressFinalize(this);
+    }
+}
+
+/// <summary>Build ids: sortable by time, unique without coordination.</summary>
+public static class BuildIds
+{
+    public static string New() => Guid.CreateVersion7().ToString("N");
+}

@@ -1,0 +1,44 @@
+using Reimzul.Messages;
+using Reimzul.Queue;
+
+namespace Reimzul.Worker;
+
+/// <summary>Puts a worker's events on <c>notify</c> and its requests on <c>createrepo</c>, on a session of its own.</summary>
+public sealed class EventPublisher(IJobQueueFactory queues) : IAsyncDisposable
+{
+    private static readonly TimeSpan MessageTtr = TimeSpan.FromMinutes(2);
+    private IJobQueue? _session;
+
+    public Task PublishAsync(BuildEvent buildEvent, CancellationToken cancellationToken) =>
+        PutAsync(Tubes.Notify, MessageJson.Serialize(buildEvent), cancellationToken);
+
+    public Task RequestRepoAsync(string target, string? buildId, CancellationToken cancellationToken) =>
+        PutAsync(Tubes.Createrepo, MessageJson.Serialize(new CreaterepoRequest { Target = target, BuildId = buildId }), cancellationToken);
+
+    private async Task PutAsync(string tube, string body, CancellationToken cancellationToken)
+    {
+        try
+        {
+            _session ??= await queues.OpenAsync(cancellationToken);
+            await _session.PutAsync(tube, body, Tubes.PriorityNormal, TimeSpan.Zero, MessageTtr, cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // One reconnect: a queue server that restarted is back by now, or the caller's retry takes over.
+            if (_session is not null)
+            {
+                await _session.DisposeAsync();
+            }
+            _session = await queues.OpenAsync(cancellationToken);
+            await _session.PutAsync(tube, body, Tubes.PriorityNormal, TimeSpan.Zero, MessageTtr, cancellationToken);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_session is not null)
+        {
+            await _session.DisposeAsync();
+        }
+    }
+}
