@@ -105,6 +105,80 @@ public static class SrpmFactory
         /usr/share/{{name}}/slow.txt
         """;
 
+    /// <summary>
+    /// Shaped like the kernel spec: built for noarch (the kernel's chained noarch build) it yields only a
+    /// noarch <c>-doc</c> package; for any other arch, a binary package.
+    /// </summary>
+    public static string KernelLikeSpec(string name = "kernel", string version = "3.10.0", string release = "1%{?dist}") => $$"""
+        Name: {{name}}
+        Version: {{version}}
+        Release: {{release}}
+        Summary: Kernel-like test package
+        License: GPLv2
+        ExclusiveArch: noarch x86_64 i686
+
+        %ifarch noarch
+        %define with_up 0
+        %define with_doc 1
+        %else
+        %define with_up 1
+        %define with_doc 0
+        %endif
+
+        %description
+        Kernel-like.
+
+        %if %{with_doc}
+        %package doc
+        Summary: Documentation of {{name}}
+
+        %description doc
+        Documentation.
+        %endif
+
+        %prep
+        cat > image.c <<'EOF'
+        int main(void) { return 0; }
+        EOF
+
+        %build
+        %if %{with_up}
+        gcc -O2 -o vmlinuz image.c
+        %endif
+
+        %install
+        mkdir -p %{buildroot}/boot %{buildroot}/usr/share/doc/{{name}}-doc
+        %if %{with_up}
+        install -m 644 vmlinuz %{buildroot}/boot/vmlinuz
+        %endif
+        %if %{with_doc}
+        echo doc > %{buildroot}/usr/share/doc/{{name}}-doc/README
+        %endif
+
+        %if %{with_up}
+        %files
+        /boot/vmlinuz
+        %endif
+
+        %if %{with_doc}
+        %files doc
+        /usr/share/doc/{{name}}-doc/README
+        %endif
+        """;
+
+    /// <summary>A spec without any %files: rpmbuild succeeds and writes no binary RPM.</summary>
+    public static string EmptySpec(string name) => $$"""
+        Name: {{name}}
+        Version: 1.0
+        Release: 1%{?dist}
+        Summary: Builds nothing
+        License: MIT
+        BuildArch: noarch
+
+        %description
+        Nothing.
+        """;
+
     /// <summary>Writes <paramref name="specText"/> and runs <c>rpmbuild -bs</c>; returns the path of the SRPM in <paramref name="outputDir"/>.</summary>
     public static async Task<string> BuildAsync(string specText, string outputDir)
     {

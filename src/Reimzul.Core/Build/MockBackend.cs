@@ -1,0 +1,88 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Logging;
+using Reimzul.Processes;
+
+namespace Reimzul.Build;
+
+/// <summary>Builds in a mock chroot, with a per-build config rendered by <see cref="MockPlanner"/> into the result dir.</summary>
+public sealed class MockBackend(MockPlanner planner, ProcessRunner runner, ILogger logger) : IBuildBackend
+{
+    public string Name => "mock";
+
+    public async Task<BuildOutcome> BuildAsync(BuildRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var stopwatch = Stopwatch.StartNew();
+        var files = new BuildResultFiles(Path.GetFullPath(request.ResultDir));
+        files.CreateStreams();
+        try
+        {
+            if (!planner.TryPlan(request, out var invocation, out var problem))
+            {
+                files.AppendToStderr(problem);
+                logger.LogWarning("cannot build {Srpm} with mock: {Reason}", request.SrpmPath, problem);
+                return new BuildOutcome(false, -1, problem, stopwatch.Elapsed);
+            }
+
+            await PrepareConfigDirAsync(invocation, cancellationToken);
+            logger.LogInformation("mock config {Config} rendered as root {Root}", invocation.ConfigSource, invocation.RootName);
+            var outcome = await RunAsync(invocation, files, request.Timeout, stopwatch, cancellationToken);
+            if (outcome.Succeeded)
+            {
+                logger.LogInformation("mock built {Srpm} for {Arch} in {Duration}", request.SrpmPath, request.Arch, outcome.Duration);
+            }
+            else
+            {
+                logger.LogWarning("mock failed on {Srpm} for {Arch}: {Reason}", request.SrpmPath, request.Arch, outcome.Reason);
+            }
+            return outcome;
+        }
+        finally
+        {
+            files.CopyStderrIfMissing(files.BuildLog);
+            files.CopyStderrIfMissing(files.RootLog);
+        }
+    }
+
+    private static async Task PrepareConfigDirAsync(MockInvocation invocation, CancellationToken cancellationToken)
+    {
+        await File.WriteAllTextAsync(Path.Combine(invocation.ResultDir, MockInvocation.ConfigFileName), invocation.ConfigText, cancellationToken);
+        foreach (var file in invocation.FilesToCopy)
+        {
+            File.Copy(file, Path.Combine(invocation.ResultDir, Path.GetFileName(file)), overwrite: true);
+        }
+    }
+
+    private async Task<BuildOutcome> RunAsync(MockInvocation invocation, BuildResultFiles files, TimeSpan timeout, Stopwatch stopwatch, CancellationToken cancellationToken)
+    {
+        var spec = new ProcessSpec(invocation.FileName, invocation.Arguments)
+        {
+            StdoutFile = files.Stdout,
+            StderrFile = files.Stderr,
+            Timeout = timeout,
+        };
+        ProcessResult result;
+        try
+        {
+            result = await runner.RunAsync(spec, cancellationToken);
+        }
+        catch (ProcessStartException ex)
+        {
+            files.AppendToStderr(ex.Message);
+            return new BuildOutcome(false, -1, ex.Message, stopwatch.Elapsed);
+        }
+
+        if (result.TimedOut)
+        {
+            return new BuildOutcome(false, -1, BuildReasons.TimedOut(timeout), stopwatch.Elapsed);
+        }
+        if (result.ExitCode != 0)
+        {
+            var detail = MockExitCodes.Describe(result.ExitCode) ?? files.LastStderrLine();
+            return new BuildOutcome(false, result.ExitCode, BuildReasons.ExitCode(Name, result.ExitCode, detail), stopwatch.Elapsed);
+        }
+        return files.BinaryRpms().Count == 0
+            ? new BuildOutcome(false, 0, BuildReasons.NoRpm(Name), stopwatch.Elapsed)
+            : new BuildOutcome(true, 0, null, stopwatch.Elapsed);
+    }
+}

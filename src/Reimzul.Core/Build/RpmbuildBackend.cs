@@ -1,0 +1,197 @@
+using System.Diagnostics;
+using System.Text;
+using Microsoft.Extensions.Logging;
+using Reimzul.Processes;
+
+namespace Reimzul.Build;
+
+/// <summary>
+/// Builds with the host's <c>rpmbuild --rebuild</c> in a private <c>_topdir</c> next to the result dir,
+/// removed afterwards. No chroot: the host's toolchain and installed packages are the build root.
+/// </summary>
+public sealed class RpmbuildBackend(string rpmbuildPath, ProcessRunner runner, ILogger logger) : IBuildBackend
+{
+    private static readonly TimeSpan VersionTimeout = TimeSpan.FromSeconds(30);
+    private Task<string>? _version;
+
+    public string Name => "rpmbuild";
+
+    public async Task<BuildOutcome> BuildAsync(BuildRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var stopwatch = Stopwatch.StartNew();
+        var files = new BuildResultFiles(Path.GetFullPath(request.ResultDir));
+        files.CreateStreams();
+
+        var problem = BuildRequestChecks.DisttagProblem(request.Disttag) ?? BuildRequestChecks.NameProblem("arch", request.Arch);
+        if (problem is not null)
+        {
+            files.AppendToStderr(problem);
+            await WriteLogsAsync(files, command: "(not run)");
+            return new BuildOutcome(false, -1, problem, stopwatch.Elapsed);
+        }
+
+        var topdir = PrivateTopdir(files.ResultDir);
+        var spec = new ProcessSpec(rpmbuildPath,
+        [
+            "--rebuild",
+            // '%' in a path would be expanded as a macro; "%%" is a literal '%'.
+            "--define", "_topdir " + topdir.Replace("%", "%%", StringComparison.Ordinal),
+            // rpmbuild's scriptlets go to /var/tmp by default and stay there when the build is killed.
+            "--define", "_tmppath " + Path.Combine(topdir, "tmp").Replace("%", "%%", StringComparison.Ordinal),
+            "--define", BuildRequestChecks.DistDefine(request.Disttag),
+            "--target", RpmTarget(request.Arch),
+            Path.GetFullPath(request.SrpmPath),
+        ])
+        {
+            StdoutFile = files.Stdout,
+            StderrFile = files.Stderr,
+            Timeout = request.Timeout,
+        };
+
+        try
+        {
+            var outcome = await RunAsync(spec, files, topdir, stopwatch, cancellationToken);
+            await WriteLogsAsync(files, spec.ToString());
+            if (outcome.Succeeded)
+            {
+                logger.LogInformation("rpmbuild built {Srpm} for {Arch} in {Duration}", request.SrpmPath, request.Arch, outcome.Duration);
+            }
+            else
+            {
+                logger.LogWarning("rpmbuild failed on {Srpm} for {Arch}: {Reason}", request.SrpmPath, request.Arch, outcome.Reason);
+            }
+            return outcome;
+        }
+        finally
+        {
+            DeleteTree(topdir);
+        }
+    }
+
+    /// <summary>The rpm target for a requested arch: CentOS's i386 packages are built as i686, armhfp as armv7hl.</summary>
+    internal static string RpmTarget(string arch) => arch switch
+    {
+        "i386" => "i686",
+        "armhfp" => "armv7hl",
+        _ => arch,
+    };
+
+    private async Task<BuildOutcome> RunAsync(ProcessSpec spec, BuildResultFiles files, string topdir, Stopwatch stopwatch, CancellationToken cancellationToken)
+    {
+        ProcessResult result;
+        try
+        {
+            result = await runner.RunAsync(spec, cancellationToken);
+        }
+        catch (ProcessStartException ex)
+        {
+            files.AppendToStderr(ex.Message);
+            return new BuildOutcome(false, -1, ex.Message, stopwatch.Elapsed);
+        }
+
+        if (result.TimedOut)
+        {
+            return new BuildOutcome(false, -1, BuildReasons.TimedOut(spec.Timeout ?? TimeSpan.Zero), stopwatch.Elapsed);
+        }
+        if (result.ExitCode != 0)
+        {
+            return new BuildOutcome(false, result.ExitCode, BuildReasons.ExitCode(Name, result.ExitCode, files.LastStderrLine()), stopwatch.Elapsed);
+        }
+
+        var rpmsDir = Path.Combine(topdir, "RPMS");
+        var rpms = Directory.Exists(rpmsDir) ? Directory.GetFiles(rpmsDir, "*.rpm", SearchOption.AllDirectories) : [];
+        foreach (var rpm in rpms)
+        {
+            File.Move(rpm, Path.Combine(files.ResultDir, Path.GetFileName(rpm)), overwrite: true);
+        }
+        return rpms.Length == 0
+            ? new BuildOutcome(false, 0, BuildReasons.NoRpm(Name), stopwatch.Elapsed)
+            : new BuildOutcome(true, 0, null, stopwatch.Elapsed);
+    }
+
+    /// build.log is rpmbuild's whole output; rpmbuild has no root log, so root.log says what ran where, then stderr.
+    private async Task WriteLogsAsync(BuildResultFiles files, string command)
+    {
+        var header = new StringBuilder()
+            .Append("command: ").Append(command).Append('\n')
+            .Append("rpmbuild: ").Append(await VersionAsync()).Append('\n')
+            .Append("host: ").Append(Environment.MachineName).Append("\n\n")
+            .ToString();
+        await using (var buildLog = File.Create(files.BuildLog))
+        {
+            await AppendFileAsync(buildLog, files.Stdout);
+            await AppendFileAsync(buildLog, files.Stderr);
+        }
+        await using (var rootLog = File.Create(files.RootLog))
+        {
+            await rootLog.WriteAsync(Encoding.UTF8.GetBytes(header));
+            await AppendFileAsync(rootLog, files.Stderr);
+        }
+    }
+
+    private static async Task AppendFileAsync(Stream destination, string file)
+    {
+        await using var source = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        await source.CopyToAsync(destination);
+    }
+
+    private Task<string> VersionAsync() => _version ??= ReadVersionAsync();
+
+    private async Task<string> ReadVersionAsync()
+    {
+        try
+        {
+            var result = await runner.RunAsync(new ProcessSpec(rpmbuildPath, ["--version"]) { Timeout = VersionTimeout });
+            return result.Succeeded ? result.StandardOutput.Trim() : $"unknown (rpmbuild --version exited with code {result.ExitCode})";
+        }
+        catch (ProcessStartException ex)
+        {
+            return $"unknown ({ex.Message})";
+        }
+    }
+
+    /// Outside the result dir (whose contents are uploaded), on the same filesystem so the RPMs are renamed, not copied.
+    private static string PrivateTopdir(string resultDir)
+    {
+        var parent = Path.GetDirectoryName(resultDir) ?? Path.GetTempPath();
+        return Path.Combine(parent, $".{Path.GetFileName(resultDir)}.rpmbuild-{Guid.NewGuid():N}");
+    }
+
+    private void DeleteTree(string dir)
+    {
+        if (!Directory.Exists(dir))
+        {
+            return;
+        }
+        try
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // Builds may leave read-only directories (e.g. a Go module cache); make them writable and retry.
+            try
+            {
+                MakeWritable(dir);
+                Directory.Delete(dir, recursive: true);
+            }
+            catch (Exception retry) when (retry is IOException or UnauthorizedAccessException)
+            {
+                logger.LogWarning(retry, "cannot remove rpmbuild topdir {Topdir}", dir);
+            }
+        }
+    }
+
+    private static void MakeWritable(string dir)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return;
+        }
+        foreach (var sub in Directory.EnumerateDirectories(dir, "*", SearchOption.AllDirectories).Prepend(dir))
+        {
+            File.SetUnixFileMode(sub, File.GetUnixFileMode(sub) | UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+    }
+}
