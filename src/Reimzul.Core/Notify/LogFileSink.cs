@@ -32,8 +32,8 @@ public sealed class LogFileSink : INotificationSink
 
         // .NET's FileMode.Append is not O_APPEND: it writes at the length seen at open. FileShare.None
         // takes an exclusive advisory lock (flock) on Unix, so no other .NET writer (this sink in
-        // another notifier, a StreamWriter) can write between our open and our single write; closing right after keeps the lock brief.
-        // Tools that take no lock (tail, less) are not held up.
+        // another notifier, a StreamWriter) can write between our open and our single write.
+        // Closing right after keeps the lock brief; tools that take no lock (tail, less) never wait.
         for (var attempt = 1; ; attempt++)
         {
             try
