@@ -13,6 +13,9 @@ public interface IHistoryStore : IAsyncDisposable
     /// </summary>
     Task<bool> RecordAsync(BuildEvent buildEvent, CancellationToken cancellationToken = default);
 
+    /// <summary>Whether this event (same build_id, arch, timestamp and status) is already recorded.</summary>
+    Task<bool> ContainsAsync(BuildEvent buildEvent, CancellationToken cancellationToken = default);
+
     /// <summary>Records with <paramref name="status"/> (for anything but Building, only latest builds), optionally of one target; oldest first.</summary>
     Task<IReadOnlyList<BuildRecord>> QueryAsync(string status, string? target, CancellationToken cancellationToken = default);
 

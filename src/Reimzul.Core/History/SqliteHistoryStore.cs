@@ -1,0 +1,303 @@
+using System.Globalization;
+using Microsoft.Data.Sqlite;
+using Reimzul.Messages;
+
+namespace Reimzul.History;
+
+/// <summary>
+/// The build history in one SQLite file (WAL mode), the embedded default. Several processes may
+/// open the same file: every change is one immediate transaction and waits for the others' locks.
+/// </summary>
+public sealed class SqliteHistoryStore : IHistoryStore
+{
+    private const string SupersededComment = "superseded by a retry";
+
+    private const string Columns = """
+        srpm, arch, target, disttag, scratch, submitter, build_id, status, builder_fqdn, evr,
+        pkgname, timestamp, latest_build, comment, reason, recorded_at
+        """;
+
+    // Must match the unique index ux_build_history_event exactly, so the lookup uses it.
+    private const string SameEvent = """
+        ifnull(build_id, '') = $build_id AND arch = $arch AND timestamp = $timestamp
+        AND arrived_status = $status AND srpm = $srpm AND target = $target
+        """;
+
+    private readonly SqliteConnection connection;
+    private readonly TimeProvider time;
+
+    // One connection per store, and a connection serves one command at a time.
+    private readonly SemaphoreSlim gate = new(1, 1);
+
+    private SqliteHistoryStore(SqliteConnection connection, TimeProvider time)
+    {
+        this.connection = connection;
+        this.time = time;
+    }
+
+    /// <summary>Opens (creating when missing, with its directory) the history database at <paramref name="databasePath"/>.</summary>
+    public static Task<SqliteHistoryStore> OpenAsync(string databasePath, CancellationToken ct = default) =>
+        OpenAsync(databasePath, TimeProvider.System, ct);
+
+    /// <summary>As <see cref="OpenAsync(string, CancellationToken)"/>, stamping <c>recorded_at</c> from <paramref name="time"/>.</summary>
+    public static async Task<SqliteHistoryStore> OpenAsync(string databasePath, TimeProvider time, CancellationToken ct = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(databasePath);
+        ArgumentNullException.ThrowIfNull(time);
+        var fullPath = Path.GetFullPath(databasePath);
+        Directory.CreateDirectory(Path.GetDirectoryName(fullPath)!);
+
+        var connection = new SqliteConnection(SqliteHistorySchema.ConnectionString(fullPath));
+        try
+        {
+            await connection.OpenAsync(ct);
+            await SqliteHistorySchema.PrepareAsync(connection, fullPath, ct);
+            return new SqliteHistoryStore(connection, time);
+        }
+        catch (SqliteException ex)
+        {
+            await connection.DisposeAsync();
+            throw new InvalidOperationException($"cannot open the build history {fullPath}: {ex.Message}", ex);
+        }
+        catch
+        {
+            await connection.DisposeAsync();
+            throw;
+        }
+    }
+
+    public async Task<bool> RecordAsync(BuildEvent buildEvent, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(buildEvent);
+        await gate.WaitAsync(cancellationToken);
+        try
+        {
+            using var transaction = connection.BeginTransaction();
+            var id = await InsertAsync(transaction, buildEvent, cancellationToken);
+            if (id is not { } newId)
+            {
+                return false;
+            }
+
+            if (IsResult(buildEvent.Status))
+            {
+                await ClearLatestAsync(transaction, buildEvent, newId, cancellationToken);
+                await FinishBuildingAsync(transaction, buildEvent, cancellationToken);
+            }
+            else if (buildEvent.Status == BuildStatus.Building && !string.IsNullOrEmpty(buildEvent.BuildId))
+            {
+                await SupersedeEarlierAttemptsAsync(transaction, buildEvent, cancellationToken);
+            }
+
+            await transaction.CommitAsync(cancellationToken);
+            return true;
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    public async Task<bool> ContainsAsync(BuildEvent buildEvent, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(buildEvent);
+        await gate.WaitAsync(cancellationToken);
+        try
+        {
+            using var command = connection.CreateCommand();
+            command.CommandText = $"SELECT EXISTS (SELECT 1 FROM build_history WHERE {SameEvent});";
+            AddEventKey(command, buildEvent);
+            return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken), CultureInfo.InvariantCulture) != 0;
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    public async Task<IReadOnlyList<BuildRecord>> QueryAsync(string status, string? target, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(status);
+        await gate.WaitAsync(cancellationToken);
+        try
+        {
+            using var command = connection.CreateCommand();
+            var sql = $"SELECT {Columns} FROM build_history WHERE status = $status";
+            // As the original query tool: Building records never carry latest_build, results must.
+            if (status != BuildStatus.Building)
+            {
+                sql += " AND latest_build = 1";
+            }
+            if (target is not null)
+            {
+                sql += " AND target = $target";
+                command.Parameters.AddWithValue("$target", target);
+            }
+            command.CommandText = sql + " ORDER BY id;";
+            command.Parameters.AddWithValue("$status", status);
+
+            var records = new List<BuildRecord>();
+            using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                records.Add(ReadRecord(reader));
+            }
+            return records;
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    public async Task<bool> OverrideAsync(string srpm, string target, string arch, string comment, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(srpm);
+        ArgumentException.ThrowIfNullOrWhiteSpace(target);
+        ArgumentException.ThrowIfNullOrWhiteSpace(arch);
+        ArgumentException.ThrowIfNullOrWhiteSpace(comment);
+        await gate.WaitAsync(cancellationToken);
+        try
+        {
+            using var command = connection.CreateCommand();
+            command.CommandText = """
+                UPDATE build_history SET status = $override, comment = $comment
+                WHERE id = (SELECT max(id) FROM build_history
+                            WHERE srpm = $srpm AND target = $target AND arch = $arch AND latest_build = 1);
+                """;
+            command.Parameters.AddWithValue("$override", BuildStatus.Override);
+            command.Parameters.AddWithValue("$comment", comment);
+            command.Parameters.AddWithValue("$srpm", srpm);
+            command.Parameters.AddWithValue("$target", target);
+            command.Parameters.AddWithValue("$arch", arch);
+            return await command.ExecuteNonQueryAsync(cancellationToken) > 0;
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await connection.DisposeAsync();
+        gate.Dispose();
+    }
+
+    private static bool IsResult(string status) => status is BuildStatus.Success or BuildStatus.Failed;
+
+    /// <returns>The new row's id, or null when this event is already recorded.</returns>
+    private async Task<long?> InsertAsync(SqliteTransaction transaction, BuildEvent e, CancellationToken ct)
+    {
+        using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = $"""
+            INSERT INTO build_history ({Columns}, arrived_status, duration_s)
+            VALUES ($srpm, $arch, $target, $disttag, $scratch, $submitter, $build_id_or_null, $status, $builder_fqdn, $evr,
+                    $pkgname, $timestamp, $latest_build, NULL, $reason, $recorded_at, $status, $duration_s)
+            ON CONFLICT DO NOTHING
+            RETURNING id;
+            """;
+        AddEventKey(command, e);
+        command.Parameters.AddWithValue("$disttag", e.Disttag);
+        command.Parameters.AddWithValue("$scratch", e.Scratch);
+        command.Parameters.AddWithValue("$submitter", (object?)e.Submitter ?? DBNull.Value);
+        command.Parameters.AddWithValue("$build_id_or_null", (object?)e.BuildId ?? DBNull.Value);
+        command.Parameters.AddWithValue("$builder_fqdn", e.BuilderFqdn);
+        command.Parameters.AddWithValue("$evr", e.Evr);
+        command.Parameters.AddWithValue("$pkgname", e.PkgName);
+        command.Parameters.AddWithValue("$latest_build", IsResult(e.Status));
+        command.Parameters.AddWithValue("$reason", (object?)e.Reason ?? DBNull.Value);
+        command.Parameters.AddWithValue("$recorded_at", time.GetUtcNow().ToString("o", CultureInfo.InvariantCulture));
+        command.Parameters.AddWithValue("$duration_s", (object?)e.DurationSeconds ?? DBNull.Value);
+        return await command.ExecuteScalarAsync(ct) is long id ? id : null;
+    }
+
+    // The original cleared only the newest latest_build; clearing every other one keeps
+    // "one latest per (srpm, target, arch)" true even if it was ever broken.
+    private async Task ClearLatestAsync(SqliteTransaction transaction, BuildEvent e, long newId, CancellationToken ct)
+    {
+        using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = """
+            UPDATE build_history SET latest_build = 0
+            WHERE srpm = $srpm AND target = $target AND arch = $arch AND latest_build = 1 AND id <> $id;
+            """;
+        AddPackage(command, e);
+        command.Parameters.AddWithValue("$id", newId);
+        await command.ExecuteNonQueryAsync(ct);
+    }
+
+    // The result supersedes its own Building record (the original: the newest one; here all of
+    // them, so none stays Building).
+    private async Task FinishBuildingAsync(SqliteTransaction transaction, BuildEvent e, CancellationToken ct)
+    {
+        using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = """
+            UPDATE build_history SET status = $done
+            WHERE srpm = $srpm AND target = $target AND arch = $arch AND timestamp = $timestamp AND status = $building;
+            """;
+        AddPackage(command, e);
+        command.Parameters.AddWithValue("$timestamp", e.Timestamp);
+        command.Parameters.AddWithValue("$done", BuildStatus.Done);
+        command.Parameters.AddWithValue("$building", BuildStatus.Building);
+        await command.ExecuteNonQueryAsync(ct);
+    }
+
+    // A Building event of a build already seen with an older timestamp means the job came back
+    // after its worker died; that attempt will never report a result.
+    private async Task SupersedeEarlierAttemptsAsync(SqliteTransaction transaction, BuildEvent e, CancellationToken ct)
+    {
+        using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = """
+            UPDATE build_history SET status = $done, comment = $comment
+            WHERE ifnull(build_id, '') = $build_id AND arch = $arch AND timestamp < $timestamp AND status = $building;
+            """;
+        command.Parameters.AddWithValue("$build_id", e.BuildId);
+        command.Parameters.AddWithValue("$arch", e.Arch);
+        command.Parameters.AddWithValue("$timestamp", e.Timestamp);
+        command.Parameters.AddWithValue("$done", BuildStatus.Done);
+        command.Parameters.AddWithValue("$building", BuildStatus.Building);
+        command.Parameters.AddWithValue("$comment", SupersededComment);
+        await command.ExecuteNonQueryAsync(ct);
+    }
+
+    private static void AddEventKey(SqliteCommand command, BuildEvent e)
+    {
+        command.Parameters.AddWithValue("$build_id", e.BuildId ?? "");
+        command.Parameters.AddWithValue("$arch", e.Arch);
+        command.Parameters.AddWithValue("$timestamp", e.Timestamp);
+        command.Parameters.AddWithValue("$status", e.Status);
+        command.Parameters.AddWithValue("$srpm", e.Srpm);
+        command.Parameters.AddWithValue("$target", e.Target);
+    }
+
+    private static void AddPackage(SqliteCommand command, BuildEvent e)
+    {
+        command.Parameters.AddWithValue("$srpm", e.Srpm);
+        command.Parameters.AddWithValue("$target", e.Target);
+        command.Parameters.AddWithValue("$arch", e.Arch);
+    }
+
+    private static BuildRecord ReadRecord(SqliteDataReader reader) => new()
+    {
+        Srpm = reader.GetString(0),
+        Arch = reader.GetString(1),
+        Target = reader.GetString(2),
+        Disttag = reader.GetString(3),
+        Scratch = reader.GetBoolean(4),
+        Submitter = reader.IsDBNull(5) ? null : reader.GetString(5),
+        BuildId = reader.IsDBNull(6) ? null : reader.GetString(6),
+        Status = reader.GetString(7),
+        BuilderFqdn = reader.GetString(8),
+        Evr = reader.GetString(9),
+        PkgName = reader.GetString(10),
+        Timestamp = reader.GetString(11),
+        LatestBuild = reader.GetBoolean(12),
+        Comment = reader.IsDBNull(13) ? null : reader.GetString(13),
+        Reason = reader.IsDBNull(14) ? null : reader.GetString(14),
+        RecordedAt = DateTimeOffset.Parse(reader.GetString(15), CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind),
+    };
+}

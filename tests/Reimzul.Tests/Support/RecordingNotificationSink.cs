@@ -1,0 +1,25 @@
+using Reimzul.Messages;
+using Reimzul.Notify;
+
+namespace Reimzul.Tests.Support;
+
+/// <summary>A notification sink that remembers what it was given, and fails on demand like a mail server that is down.</summary>
+public sealed class RecordingNotificationSink : INotificationSink
+{
+    private readonly List<BuildEvent> emitted = [];
+
+    public IReadOnlyList<BuildEvent> Emitted => emitted;
+
+    /// <summary>When set, the next emits throw this (and are not remembered).</summary>
+    public Exception? FailWith { get; set; }
+
+    public Task EmitAsync(BuildEvent buildEvent, CancellationToken ct)
+    {
+        if (FailWith is { } failure)
+        {
+            throw failure;
+        }
+        emitted.Add(buildEvent);
+        return Task.CompletedTask;
+    }
+}
