@@ -1,3 +1,5 @@
+using System.Text;
+
 namespace Reimzul.Config;
 
 /// <summary>The whole configuration, every value with a default that works on one machine.</summary>
@@ -8,6 +10,9 @@ public sealed record ReimzulConfig
     public BuilderOptions Builder { get; init; } = new();
     public RepogenOptions Repogen { get; init; } = new();
     public HistoryOptions History { get; init; } = new();
+    public MailOptions Mail { get; init; } = new();
+    public MqttOptions Mqtt { get; init; } = new();
+    public ScmOptions Scm { get; init; } = new();
 
     /// <summary><c>[bstore] base_url</c>: where repos and logs are served; replaces <c>http://repohost</c> in mock configs.</summary>
     public string BstoreBaseUrl { get; init; } = "http://localhost:11081/bstore/repo/";
@@ -74,4 +79,61 @@ public sealed record HistoryOptions
 {
     /// <summary><c>sqlite</c> (embedded default).</summary>
     public string Backend { get; init; } = "sqlite";
+}
+
+public sealed record MailOptions
+{
+    /// <summary><c>[mail] notifications</c>: mail the recipients of the build's arch on every build event.</summary>
+    public bool Notifications { get; init; }
+
+    /// <summary><c>[mail] mail_from</c>.</summary>
+    public string From { get; init; } = "reimzul@localhost";
+
+    /// <summary><c>[mail] smtp_host</c>: the relay; the original always used the local MTA.</summary>
+    public string SmtpHost { get; init; } = "localhost";
+
+    public int SmtpPort { get; init; } = 25;
+
+    /// <summary><c>[mail_rcpts]</c>: arch (as in the build job) → addresses.</summary>
+    public IReadOnlyDictionary<string, IReadOnlyList<string>> Recipients { get; init; } =
+        new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
+}
+
+public sealed record MqttOptions
+{
+    /// <summary><c>[mqtt] notifications</c>: publish every build event.</summary>
+    public bool Notifications { get; init; }
+
+    public string Host { get; init; } = "localhost";
+
+    /// <summary>MQTT over TLS, as the original.</summary>
+    public int Port { get; init; } = 8883;
+
+    public string? CaCert { get; init; }
+    public string? TlsCert { get; init; }
+    public string? TlsKey { get; init; }
+
+    /// <summary>Skip verification of the broker's certificate (test brokers only).</summary>
+    public bool TlsInsecure { get; init; }
+
+    /// <summary>Topic prefix: events go to <c>TOPIC/...</c>, remote build requests come from <c>TOPIC/submit/ARCH</c>.</summary>
+    public string Topic { get; init; } = "reimzul";
+
+    public string? Username { get; init; }
+    public string? Password { get; init; }
+
+    // Configs get logged; the password must not be.
+    private bool PrintMembers(StringBuilder builder)
+    {
+        builder.Append($"Notifications = {Notifications}, Host = {Host}, Port = {Port}, CaCert = {CaCert}, TlsCert = {TlsCert}, ")
+            .Append($"TlsKey = {TlsKey}, TlsInsecure = {TlsInsecure}, Topic = {Topic}, Username = {Username}, ")
+            .Append($"Password = {(Password is null ? "" : "***")}");
+        return true;
+    }
+}
+
+public sealed record ScmOptions
+{
+    /// <summary><c>[scm] git_url</c>: packages are cloned from <c>GIT_URL/r/rpms/PKG.git</c>, sources fetched from <c>GIT_URL/sources</c>.</summary>
+    public string GitUrl { get; init; } = "https://git.centos.org";
 }

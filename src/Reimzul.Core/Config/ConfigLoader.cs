@@ -1,0 +1,246 @@
+using Reimzul.Queue;
+
+namespace Reimzul.Config;
+
+/// <summary>
+/// Finds, reads and checks the INI configuration. Unknown sections and keys are errors (a typo must not
+/// silently leave a default in place), and every error names the file, line, section, key and reason.
+/// </summary>
+public static class ConfigLoader
+{
+    public const string SystemConfigPath = "/etc/reimzul/reimzul.ini";
+    public const string ConfigEnvironmentVariable = "REIMZUL_CONFIG";
+    public const string DataDirEnvironmentVariable = "REIMZUL_DATA_DIR";
+
+    // [mail_rcpts] takes any arch as key, so it has no list here.
+    internal const string MailRecipientsSection = "mail_rcpts";
+
+    internal static readonly IReadOnlyDictionary<string, string[]> KnownKeys = new Dictionary<string, string[]>(StringComparer.Ordinal)
+    {
+        ["bstore"] = ["base_url"],
+        ["scm"] = ["git_url"],
+        ["logs"] = ["logfile"],
+        ["mail"] = ["notifications", "mail_from", "smtp_host", "smtp_port"],
+        [MailRecipientsSection] = [],
+        ["mqtt"] = ["notifications", "host", "port", "ca_cert", "tls_cert", "tls_key", "tls_insecure", "topic", "username", "password"],
+        ["paths"] = ["data_dir", "incoming", "results", "repo", "tosign", "cache", "mock_configs", "queue_db", "history_db"],
+        ["queue"] = ["backend", "host", "port"],
+        ["builder"] = ["arch", "fqdn", "backend", "mock_path", "rpmbuild_path", "timeout", "ttr", "min_free_mb", "retry_delay"],
+        ["repogen"] = ["createrepo_path", "workers", "sqlite", "retain_old_md"],
+        ["history"] = ["backend"],
+    };
+
+    private static readonly TimeSpan LongestDuration = TimeSpan.FromDays(365);
+
+    /// <summary>
+    /// Config file: <paramref name="configPath"/>, else <c>REIMZUL_CONFIG</c>, else <see cref="SystemConfigPath"/> if it
+    /// exists, else none (all defaults). Data dir: <paramref name="dataDirOverride"/>, else <c>REIMZUL_DATA_DIR</c>, else
+    /// <c>[paths] data_dir</c>, else <see cref="ReimzulPaths.DefaultDataDir"/>.
+    /// </summary>
+    /// <exception cref="ConfigException">A named config file is missing or unreadable, or a value is wrong.</exception>
+    public static ReimzulConfig Load(string? configPath, string? dataDirOverride) =>
+        Load(configPath, dataDirOverride, Environment.GetEnvironmentVariable, SystemConfigPath);
+
+    /// <summary>As <see cref="Load(string?, string?)"/>, with the environment and the system config path given (tests).</summary>
+    internal static ReimzulConfig Load(string? configPath, string? dataDirOverride, Func<string, string?> environment, string systemConfigPath)
+    {
+        var file = FindConfigFile(configPath, environment, systemConfigPath);
+        var ini = file is null ? IniFile.Parse("", "(no config file)") : IniFile.Load(file);
+        CheckKnown(ini);
+        return Build(ini, file, NonEmpty(dataDirOverride) ?? NonEmpty(environment(DataDirEnvironmentVariable)));
+    }
+
+    private static string? FindConfigFile(string? configPath, Func<string, string?> environment, string systemConfigPath)
+    {
+        if (NonEmpty(configPath) is { } given)
+        {
+            return File.Exists(given) ? given : throw new ConfigException(given, null, "config file does not exist");
+        }
+        if (NonEmpty(environment(ConfigEnvironmentVariable)) is { } fromEnvironment)
+        {
+            return File.Exists(fromEnvironment)
+                ? fromEnvironment
+                : throw new ConfigException(fromEnvironment, null, $"config file named by {ConfigEnvironmentVariable} does not exist");
+        }
+        return File.Exists(systemConfigPath) ? systemConfigPath : null;
+    }
+
+    private static void CheckKnown(IniFile ini)
+    {
+        foreach (var section in ini.Sections)
+        {
+            if (!KnownKeys.TryGetValue(section.Name, out var keys))
+            {
+                throw new ConfigException(ini.Source, section.Line,
+                    $"[{section.Name}]: unknown section; known sections: {string.Join(", ", KnownKeys.Keys.Order(StringComparer.Ordinal))}");
+            }
+            if (section.Name == MailRecipientsSection)
+            {
+                continue;
+            }
+            foreach (var entry in section.Entries.Where(e => !keys.Contains(e.Key, StringComparer.Ordinal)))
+            {
+                throw new ConfigException(ini.Source, entry.Line,
+                    $"[{section.Name}] {entry.Key}: unknown key; known keys: {string.Join(", ", keys.Order(StringComparer.Ordinal))}");
+            }
+        }
+    }
+
+    private static ReimzulConfig Build(IniFile ini, string? file, string? dataDirOverride)
+    {
+        ConfigSection Section(string name) => new(ini.Source, name, ini.Section(name));
+
+        var defaults = new ReimzulConfig { Paths = ReimzulPaths.UnderDataDir(ReimzulPaths.DefaultDataDir()) };
+        var configDir = file is null ? Directory.GetCurrentDirectory() : Path.GetDirectoryName(Path.GetFullPath(file))!;
+        return new ReimzulConfig
+        {
+            SourceFile = file,
+            Paths = ReadPaths(Section("paths"), Section("logs"), dataDirOverride),
+            BstoreBaseUrl = Section("bstore").Checked("base_url", CheckHttpUrl) ?? defaults.BstoreBaseUrl,
+            Scm = new ScmOptions { GitUrl = Section("scm").Word("git_url") ?? defaults.Scm.GitUrl },
+            Queue = ReadQueue(Section("queue")),
+            Builder = ReadBuilder(Section("builder")),
+            Repogen = ReadRepogen(Section("repogen")),
+            History = new HistoryOptions { Backend = Section("history").OneOf("backend", "history backend", "sqlite") ?? defaults.History.Backend },
+            Mail = ReadMail(Section("mail"), Section(MailRecipientsSection)),
+            Mqtt = ReadMqtt(Section("mqtt"), configDir),
+        };
+    }
+
+    // Individually set paths that are relative live under the data dir, so one data dir moves the whole tree.
+    private static ReimzulPaths ReadPaths(ConfigSection paths, ConfigSection logs, string? dataDirOverride)
+    {
+        var dataDir = dataDirOverride ?? paths.AbsolutePath("data_dir") ?? ReimzulPaths.DefaultDataDir();
+        var tree = ReimzulPaths.UnderDataDir(dataDir);
+        string Under(ConfigSection section, string key, string fallback) => section.Path(key, tree.DataDir) ?? fallback;
+        return tree with
+        {
+            Incoming = Under(paths, "incoming", tree.Incoming),
+            Results = Under(paths, "results", tree.Results),
+            Repo = Under(paths, "repo", tree.Repo),
+            Tosign = Under(paths, "tosign", tree.Tosign),
+            Cache = Under(paths, "cache", tree.Cache),
+            MockConfigs = Under(paths, "mock_configs", tree.MockConfigs),
+            QueueDatabase = Under(paths, "queue_db", tree.QueueDatabase),
+            HistoryDatabase = Under(paths, "history_db", tree.HistoryDatabase),
+            LogFile = Under(logs, "logfile", tree.LogFile),
+        };
+    }
+
+    private static QueueOptions ReadQueue(ConfigSection queue)
+    {
+        var defaults = new QueueOptions();
+        return new QueueOptions
+        {
+            Backend = queue.OneOf("backend", "queue backend", "embedded", "beanstalkd") ?? defaults.Backend,
+            Host = queue.Word("host") ?? defaults.Host,
+            Port = queue.Port("port") ?? defaults.Port,
+        };
+    }
+
+    private static BuilderOptions ReadBuilder(ConfigSection builder)
+    {
+        var defaults = new BuilderOptions();
+        var minFreeMb = builder.Long("min_free_mb", 0, long.MaxValue / (1024 * 1024));
+        return new BuilderOptions
+        {
+            Arch = builder.Checked("arch", CheckBuilderArch) ?? defaults.Arch,
+            Fqdn = builder.Word("fqdn") ?? defaults.Fqdn,
+            Backend = builder.OneOf("backend", "build backend", "auto", "mock", "rpmbuild") ?? defaults.Backend,
+            MockPath = builder.Word("mock_path") ?? defaults.MockPath,
+            RpmbuildPath = builder.Word("rpmbuild_path") ?? defaults.RpmbuildPath,
+            BuildTimeout = builder.Duration("timeout", TimeSpan.FromSeconds(1), LongestDuration) ?? defaults.BuildTimeout,
+            JobTtr = builder.Duration("ttr", TimeSpan.FromSeconds(2), LongestDuration,
+                "beanstalkd keeps the last second of a reservation as a safety margin") ?? defaults.JobTtr,
+            MinFreeBytes = minFreeMb is { } mb ? mb * 1024 * 1024 : defaults.MinFreeBytes,
+            // A zero delay would turn waiting for disk space into a busy loop.
+            RetryDelay = builder.Duration("retry_delay", TimeSpan.FromSeconds(1), LongestDuration) ?? defaults.RetryDelay,
+        };
+    }
+
+    private static RepogenOptions ReadRepogen(ConfigSection repogen)
+    {
+        var defaults = new RepogenOptions();
+        return new RepogenOptions
+        {
+            CreaterepoPath = repogen.Word("createrepo_path") ?? defaults.CreaterepoPath,
+            Workers = repogen.Int("workers", 1, 1024) ?? defaults.Workers,
+            Sqlite = repogen.Bool("sqlite") ?? defaults.Sqlite,
+            RetainOldMd = repogen.Int("retain_old_md", 0, 1000) ?? defaults.RetainOldMd,
+        };
+    }
+
+    private static MailOptions ReadMail(ConfigSection mail, ConfigSection recipients)
+    {
+        var defaults = new MailOptions();
+        var byArch = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
+        foreach (var entry in recipients.Raw?.Entries ?? [])
+        {
+            if (!entry.Key.All(c => char.IsAsciiLetterOrDigit(c) || c == '_'))
+            {
+                throw recipients.Error(entry, "is not an arch name (letters, digits and _)");
+            }
+            var addresses = entry.Value.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+            if (addresses.FirstOrDefault(a => CheckAddress(a) is not null) is { } bad)
+            {
+                throw recipients.Error(entry, CheckAddress(bad)!);
+            }
+            byArch[entry.Key] = addresses;
+        }
+        return new MailOptions
+        {
+            Notifications = mail.Bool("notifications") ?? defaults.Notifications,
+            From = mail.Checked("mail_from", CheckAddress) ?? defaults.From,
+            SmtpHost = mail.Word("smtp_host") ?? defaults.SmtpHost,
+            SmtpPort = mail.Port("smtp_port") ?? defaults.SmtpPort,
+            Recipients = byArch,
+        };
+    }
+
+    // Certificates usually sit next to the file that names them (e.g. ~/.reimzul.ini and ~/.centos.cert).
+    private static MqttOptions ReadMqtt(ConfigSection mqtt, string configDir)
+    {
+        var defaults = new MqttOptions();
+        return new MqttOptions
+        {
+            Notifications = mqtt.Bool("notifications") ?? defaults.Notifications,
+            Host = mqtt.Word("host") ?? defaults.Host,
+            Port = mqtt.Port("port") ?? defaults.Port,
+            CaCert = mqtt.Path("ca_cert", configDir),
+            TlsCert = mqtt.Path("tls_cert", configDir),
+            TlsKey = mqtt.Path("tls_key", configDir),
+            TlsInsecure = mqtt.Bool("tls_insecure") ?? defaults.TlsInsecure,
+            Topic = mqtt.Checked("topic", CheckTopic) ?? defaults.Topic,
+            Username = NonEmpty(mqtt.Text("username")),
+            Password = NonEmpty(mqtt.Text("password")),
+        };
+    }
+
+    private static string? CheckHttpUrl(string value) =>
+        Uri.TryCreate(value, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps)
+            ? null
+            : $"'{value}' is not an http:// or https:// URL";
+
+    private static string? CheckAddress(string value)
+    {
+        var at = value.IndexOf('@', StringComparison.Ordinal);
+        var plausible = at > 0 && at < value.Length - 1 && value.IndexOf('@', at + 1) < 0
+            && !value.Any(c => char.IsWhiteSpace(c) || c is '<' or '>' or ',' or ';' or '"' or '(' or ')' or '[' or ']' or '\\');
+        return plausible ? null : $"'{value}' is not a mail address (user@domain)";
+    }
+
+    private static string? CheckTopic(string value) =>
+        value.Length == 0 ? "is empty"
+        : value.AsSpan().ContainsAny('+', '#') ? $"'{value}' contains an MQTT wildcard ('+' or '#')"
+        : value.Any(char.IsWhiteSpace) ? $"'{value}' contains a blank"
+        : null;
+
+    // What uname -m says on a builder, or a requested arch; anything else is a typo that would watch an empty tube.
+    private static string? CheckBuilderArch(string value)
+    {
+        var known = Tubes.BuildTubeByArch.Keys.Concat(Tubes.BuildTubeByArch.Values).Append("i586").Distinct().Order(StringComparer.Ordinal).ToArray();
+        return known.Contains(value, StringComparer.Ordinal) ? null : $"'{value}' is not a known arch (use {string.Join(", ", known)})";
+    }
+
+    private static string? NonEmpty(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;
+}
