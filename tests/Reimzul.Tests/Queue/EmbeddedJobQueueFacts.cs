@@ -1,0 +1,228 @@
+using System.Diagnostics;
+using Reimzul.Queue;
+using Reimzul.Queue.Embedded;
+using Reimzul.Tests.Support;
+
+namespace Reimzul.Tests.Queue;
+
+/// <summary>The contract on the embedded queue (on a test clock), plus what only a file shared by processes has to do.</summary>
+public sealed class EmbeddedJobQueueFacts : JobQueueContract, IDisposable
+{
+    private static readonly TimeSpan LongTtr = TimeSpan.FromHours(1);
+    private readonly TempDir _dir = new("reimzul-queue");
+    private readonly ManualTimeProvider _clock = new();
+    private readonly EmbeddedJobQueueFactory _factory;
+
+    public EmbeddedJobQueueFacts()
+    {
+        // No fallback re-check on the test clock: every wake-up must come from a signal or a due time.
+        _factory = new EmbeddedJobQueueFactory(DatabasePath, _clock) { FallbackRecheck = TimeSpan.FromDays(1) };
+    }
+
+    private string DatabasePath => _dir.Combine("queue", "queue.db");
+
+    protected override Task<IJobQueue> OpenSessionAsync() => _factory.OpenAsync();
+
+    protected override Task PassTimeAsync(TimeSpan duration)
+    {
+        _clock.Advance(duration);
+        return Task.CompletedTask;
+    }
+
+    public void Dispose() => _dir.Dispose();
+
+    [Fact]
+    public async Task JobsSurviveReopeningTheDatabase()
+    {
+        long ready, buried;
+        await using (var queue = await _factory.OpenAsync())
+        {
+            ready = await queue.PutAsync("t", "ready", 10, TimeSpan.Zero, LongTtr);
+            buried = await queue.PutAsync("t", "buried", 5, TimeSpan.Zero, LongTtr);
+            await queue.ReserveAsync(["t"], TimeSpan.Zero);
+            await queue.BuryAsync(buried, 5);
+            await queue.PutAsync("t", "delayed", 10, TimeSpan.FromHours(1), LongTtr);
+        }
+
+        await using var reopened = await new EmbeddedJobQueueFactory(DatabasePath, _clock).OpenAsync();
+
+        Assert.Equal(new TubeStats("t", Ready: 1, Reserved: 0, Buried: 1, Delayed: 1, Watching: 0, TotalJobs: 3), await reopened.StatsTubeAsync("t"));
+        Assert.Equal(new ReservedJob(ready, "t", 10, "ready"), await reopened.ReserveAsync(["t"], TimeSpan.Zero));
+        var next = await reopened.PutAsync("t", "after", 10, TimeSpan.Zero, LongTtr);
+        Assert.True(next > buried + 1, "ids keep growing across reopening");
+    }
+
+    [Fact]
+    public async Task TwoFactoriesOnOneFileSeeEachOthersJobsAndAPutWakesTheOtherAtOnce()
+    {
+        // Two factories share no in-process signal, as two processes would not; only the wake file connects them.
+        var putterSide = new EmbeddedJobQueueFactory(DatabasePath);
+        var waiterSide = new EmbeddedJobQueueFactory(DatabasePath) { FallbackRecheck = TimeSpan.FromDays(1) };
+        await using var putter = await putterSide.OpenAsync();
+        await using var waiter = await waiterSide.OpenAsync();
+
+        var pending = waiter.ReserveAsync(["shared"], TimeSpan.FromSeconds(10));
+        await Until(async () => (await putter.StatsTubeAsync("shared")).Watching == 1);
+        var stopwatch = Stopwatch.StartNew();
+        var id = await putter.PutAsync("shared", "across", 10, TimeSpan.Zero, LongTtr);
+        var job = await Within(pending);
+        stopwatch.Stop();
+
+        Assert.Equal(id, job?.Id);
+        Assert.True(stopwatch.Elapsed < TimeSpan.FromMilliseconds(500), $"woken after {stopwatch.Elapsed.TotalMilliseconds:F0} ms");
+    }
+
+    [Fact]
+    public async Task AWaitingReserveWakesWhenAnotherSessionsTtrRunsOut()
+    {
+        var factory = new EmbeddedJobQueueFactory(DatabasePath) { FallbackRecheck = TimeSpan.FromDays(1) };
+        await using var owner = await factory.OpenAsync();
+        await using var other = await factory.OpenAsync();
+        var id = await owner.PutAsync("t", "x", 10, TimeSpan.Zero, TimeSpan.FromSeconds(1));
+        await owner.ReserveAsync(["t"], TimeSpan.Zero);
+
+        var stopwatch = Stopwatch.StartNew();
+        var job = await Within(other.ReserveAsync(["t"], TimeSpan.FromSeconds(10)));
+
+        Assert.Equal(id, job?.Id);
+        Assert.InRange(stopwatch.Elapsed, TimeSpan.FromMilliseconds(800), TimeSpan.FromSeconds(3));
+    }
+
+    [Fact]
+    public async Task AReservationHeldByAProcessThatDiedIsReleased()
+    {
+        using var child = Process.Start(new ProcessStartInfo("sleep") { ArgumentList = { "60" } })!;
+        try
+        {
+            var childIdentity = ProcessIdentity.Of(child.Id);
+            Assert.NotNull(childIdentity);
+            await using var theirs = await new EmbeddedJobQueueFactory(DatabasePath, _clock, childIdentity).OpenAsync();
+            await using var ours = await _factory.OpenAsync();
+            var id = await ours.PutAsync("t", "x", 10, TimeSpan.Zero, LongTtr);
+            Assert.Equal(id, (await theirs.ReserveAsync(["t"], TimeSpan.Zero))?.Id);
+            Assert.Null(await ours.ReserveAsync(["t"], TimeSpan.Zero));
+
+            child.Kill();
+            await child.WaitForExitAsync();
+
+            Assert.Equal(1, (await ours.StatsTubeAsync("t")).Watching);
+            Assert.Equal(id, (await ours.ReserveAsync(["t"], TimeSpan.Zero))?.Id);
+        }
+        finally
+        {
+            if (!child.HasExited)
+            {
+                child.Kill();
+            }
+        }
+    }
+
+    [Fact]
+    public async Task ASessionRecordedUnderAReusedPidCountsAsDead()
+    {
+        var me = ProcessIdentity.Current;
+        var earlierHolderOfMyPid = me with { StartTicks = me.StartTicks - 1 };
+        await using var theirs = await new EmbeddedJobQueueFactory(DatabasePath, _clock, earlierHolderOfMyPid).OpenAsync();
+        await using var ours = await _factory.OpenAsync();
+        var id = await theirs.PutAsync("t", "x", 10, TimeSpan.Zero, LongTtr);
+        await theirs.ReserveAsync(["t"], TimeSpan.Zero);
+
+        Assert.Equal(id, (await ours.ReserveAsync(["t"], TimeSpan.Zero))?.Id);
+    }
+
+    [Fact]
+    public async Task AnOwnerWhosePidCannotBeCheckedIsDeadOnlyOnceItsHeartbeatStops()
+    {
+        // Its own clock never moves, so its heartbeat never beats: as if its process were gone.
+        var elsewhere = new ProcessIdentity(1, 1, "another-host/pid:[1]");
+        await using var theirs = await new EmbeddedJobQueueFactory(DatabasePath, new ManualTimeProvider(), elsewhere).OpenAsync();
+        await using var ours = await _factory.OpenAsync();
+        var id = await theirs.PutAsync("t", "x", 10, TimeSpan.Zero, LongTtr);
+        await theirs.ReserveAsync(["t"], TimeSpan.Zero);
+
+        _clock.Advance(TimeSpan.FromSeconds(30));
+        Assert.Null(await ours.ReserveAsync(["t"], TimeSpan.Zero));
+
+        _clock.Advance(TimeSpan.FromSeconds(31));
+        Assert.Equal(id, (await ours.ReserveAsync(["t"], TimeSpan.Zero))?.Id);
+    }
+
+    [Fact]
+    public async Task ABodyOverOneMebibyteIsRefusedSayingWhy()
+    {
+        await using var queue = await _factory.OpenAsync();
+        var largest = new string('x', 1024 * 1024);
+        var id = await queue.PutAsync("t", largest, 10, TimeSpan.Zero, LongTtr);
+        Assert.Equal(largest, (await queue.ReserveAsync(["t"], TimeSpan.Zero))?.Body);
+
+        // 'é' is two bytes of UTF-8: the limit is on bytes, not characters.
+        var tooLarge = new string('é', 512 * 1024 + 1);
+        var error = await Assert.ThrowsAsync<ArgumentException>(() => queue.PutAsync("t", tooLarge, 10, TimeSpan.Zero, LongTtr));
+
+        Assert.Equal("body", error.ParamName);
+        Assert.Contains("1048578 bytes", error.Message, StringComparison.Ordinal);
+        Assert.Contains("at most 1048576 bytes (1 MiB)", error.Message, StringComparison.Ordinal);
+        Assert.Equal(1, (await queue.StatsTubeAsync("t")).TotalJobs);
+        Assert.True(await queue.DeleteAsync(id));
+    }
+
+    [Theory]
+    [InlineData("", "empty")]
+    [InlineData("-x", "starts with '-'")]
+    [InlineData("a b", "holds ' '")]
+    [InlineData("tübe", "holds 'ü'")]
+    public async Task ABadTubeNameIsRefusedSayingWhy(string tube, string reason)
+    {
+        await using var queue = await _factory.OpenAsync();
+
+        var put = await Assert.ThrowsAsync<ArgumentException>(() => queue.PutAsync(tube, "x", 10, TimeSpan.Zero, LongTtr));
+        var reserve = await Assert.ThrowsAsync<ArgumentException>(() => queue.ReserveAsync(["ok", tube], TimeSpan.Zero));
+
+        Assert.Contains(reason, put.Message, StringComparison.Ordinal);
+        Assert.Contains(reason, reserve.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ASessionStaysUsableAfterACancelledReserve()
+    {
+        await using var queue = await _factory.OpenAsync();
+        using var cancel = new CancellationTokenSource();
+        var pending = queue.ReserveAsync(["t"], TimeSpan.FromSeconds(30), cancel.Token);
+        await cancel.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Within(pending));
+
+        var id = await queue.PutAsync("t", "x", 10, TimeSpan.Zero, LongTtr);
+
+        Assert.Equal(id, (await queue.ReserveAsync(["t"], TimeSpan.Zero))?.Id);
+    }
+
+    [Fact]
+    public async Task AFileThatIsNotAQueueDatabaseIsRefusedNamingIt()
+    {
+        var path = _dir.Combine("garbage.db");
+        await File.WriteAllTextAsync(path, new string('?', 4096));
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => new EmbeddedJobQueueFactory(path).OpenAsync());
+
+        Assert.Contains(path, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AClosedSessionRefusesFurtherUse()
+    {
+        var queue = await _factory.OpenAsync();
+        await queue.DisposeAsync();
+
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => queue.PutAsync("t", "x", 10, TimeSpan.Zero, LongTtr));
+    }
+
+    private static async Task Until(Func<Task<bool>> condition)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (!await condition())
+        {
+            Assert.True(deadline.Elapsed < TimeSpan.FromSeconds(10), "condition not met within 10 s");
+            await Task.Delay(5);
+        }
+    }
+}
