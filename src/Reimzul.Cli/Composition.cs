@@ -56,7 +56,7 @@ public static class Composition
         if (roles.HasFlag(Roles.Worker))
         {
             services.AddSingleton(sp => BuildBackendFactory.Create(config, sp.GetRequiredService<ProcessRunner>(), sp.GetRequiredService<ILoggerFactory>().CreateLogger("build")));
-            services.AddSingleton<IResultStore>(sp => new LocalResultStore(config.Paths));
+            services.AddSingleton<IResultStore>(sp => new LocalResultStore(config.Paths, sp.GetRequiredService<ILoggerFactory>().CreateLogger<LocalResultStore>()));
             for (var i = 0; i < workers; i++)
             {
                 services.AddSingleton<IHostedService>(sp => new BuildWorker(
@@ -81,7 +81,7 @@ public static class Composition
         }
         if (roles.HasFlag(Roles.Signer))
         {
-            services.AddSingleton(sp => new Signer(config.Paths));
+            services.AddSingleton(sp => new Signer(config.Paths, sp.GetRequiredService<ILoggerFactory>().CreateLogger<Signer>()));
             services.AddHostedService<SignerService>();
         }
         return builder.Build();

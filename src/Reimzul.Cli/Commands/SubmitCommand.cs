@@ -94,9 +94,11 @@ public static class SubmitCommand
             File.Copy(srpm, temporary, overwrite: true);
             File.Move(temporary, inIncoming, overwrite: false);
         }
-        catch (IOException) when (File.Exists(inIncoming) && await SameContentAsync(srpm, inIncoming, cancellationToken))
+        catch (IOException) when (File.Exists(inIncoming))
         {
-            // Someone placed the same file at the same moment.
+            // Someone placed a file of that name at the same moment: fine if it is this one.
+            Check(await SameContentAsync(srpm, inIncoming, cancellationToken),
+                $"the incoming dir already holds a different SRPM named '{name}'; rebuild it with a new release, or remove {inIncoming}");
         }
         finally
         {
@@ -123,7 +125,9 @@ public static class SubmitCommand
         {
             return false;
         }
-        return (await HashAsync(a, cancellationToken)).SequenceEqual(await HashAsync(b, cancellationToken));
+        var first = await HashAsync(a, cancellationToken);
+        var second = await HashAsync(b, cancellationToken);
+        return first.AsSpan().SequenceEqual(second);
     }
 
     private static async Task<byte[]> HashAsync(string path, CancellationToken cancellationToken)

@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace Reimzul.History;
 
 /// <summary>One row of the build history, shaped as the original's <c>notify_history</c> documents.</summary>
@@ -15,6 +17,7 @@ public sealed record BuildRecord
     public string Status { get; init; } = "";
     public string BuilderFqdn { get; init; } = "";
     public string Evr { get; init; } = "";
+    [JsonPropertyName("pkgname")]
     public string PkgName { get; init; } = "";
     public string Timestamp { get; init; } = "";
     public bool LatestBuild { get; init; }

@@ -89,6 +89,10 @@ public sealed class ProcessRunner(ILogger logger)
         {
             // Exited between the timeout and the kill.
         }
+        catch (AggregateException)
+        {
+            // Some child could not be killed (e.g. mock's privileged helpers); the rest are gone.
+        }
     }
 
     private static async Task<string> Drain(StreamReader reader, string? file)

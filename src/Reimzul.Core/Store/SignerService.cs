@@ -19,16 +19,15 @@ public sealed class SignerService(
         {
             return JobDisposition.Bury(error);
         }
-        SignerReport report;
         try
         {
-            report = await signer.StageAsync(request, stoppingToken);
+            // The signer logs what it staged; a build dir that is missing is reported there too.
+            await signer.StageAsync(request, stoppingToken);
         }
         catch (ArgumentException ex)
         {
             return JobDisposition.Bury(ex.Message);
         }
-        Logger.LogInformation("tosign {Target}/{Pkg}/{Timestamp}: {Report}", request.Target, request.PkgName, request.Timestamp, report);
         return JobDisposition.Delete;
     }
 }

@@ -61,7 +61,7 @@ public sealed class Installation : IDisposable
         return result;
     }
 
-    public IReadOnlyList<BuildLogLine> Log() => BuildLog.ReadAll(LogFile);
+    public IReadOnlyList<BuildLogLine> Log() => BuildLogLine.ReadAll(LogFile);
 
     /// <summary>Waits until the log file holds a final status for <paramref name="srpm"/> on each of <paramref name="arches"/>.</summary>
     public async Task<IReadOnlyList<BuildLogLine>> WaitForResultsAsync(string srpm, params string[] arches)

@@ -67,7 +67,8 @@ public sealed class SubmitFacts : IDisposable
         var rebuilt = await Reimzul.Processes.ProcessRunner.Default.RunAsync(new Reimzul.Processes.ProcessSpec("rpmbuild", ["--rebuild", "--define", "_topdir " + topdir, srpm]));
         Assert.True(rebuilt.Succeeded, rebuilt.StandardError);
         var binary = Directory.GetFiles(topdir, "*.noarch.rpm", SearchOption.AllDirectories).Single();
-        var disguised = Path.Combine(_install.Sources, "binary-1.0-1.src.rpm");
+        var disguised = Path.Combine(_install.Sources, "disguised", "binary-1.0-1.src.rpm");
+        Directory.CreateDirectory(Path.GetDirectoryName(disguised)!);
         File.Copy(binary, disguised);
         await AssertRefusedAsync(disguised, "binary RPM");
     }
