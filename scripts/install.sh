@@ -18,7 +18,7 @@ SUDO=""
 echo "==> building reimzul (native, $rid)"
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
-dotnet publish src/Reimzul.Cli/Reimzul.Cli.csproj -c Release -r "$rid" -p:PublishAot=true -nologo -v quiet -o "$out" >/dev/null
+dotnet publish src/Reimzul.Cli/Reimzul.Cli.csproj -c Release -r "$rid" -nologo -v quiet -o "$out" >/dev/null
 $SUDO mkdir -p "$prefix/lib/reimzul" "$prefix/bin"
 $SUDO cp "$out/reimzul" "$out"/*.so "$prefix/lib/reimzul/"
 $SUDO ln -sf "$prefix/lib/reimzul/reimzul" "$prefix/bin/reimzul"
