@@ -21,7 +21,8 @@ mapfile -t srpms < <(ls "$demo"/rpmbuild/SRPMS/*.src.rpm)
 echo "==> starting reimzul up (log: $demo/up.log)"
 reimzul up --data-dir "$data" --workers 2 2>"$demo/up.log" &
 up=$!
-trap 'kill -INT $up 2>/dev/null; wait $up 2>/dev/null || true' EXIT
+# SIGTERM, not SIGINT: a background job of a script starts with SIGINT ignored.
+trap 'kill -TERM $up 2>/dev/null; wait $up 2>/dev/null || true' EXIT
 
 for srpm in "${srpms[@]}"; do
     reimzul submit --data-dir "$data" -s "$srpm" -a "$(uname -m)" -t "$target" -d .el7

@@ -20,6 +20,10 @@ out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 dotnet publish src/Reimzul.Cli/Reimzul.Cli.csproj -c Release -r "$rid" -nologo -v quiet -o "$out" >/dev/null
 $SUDO mkdir -p "$prefix/lib/reimzul" "$prefix/bin"
-$SUDO cp "$out/reimzul" "$out"/*.so "$prefix/lib/reimzul/"
+# Copy then rename: a running reimzul keeps its old file, and the new one takes its name.
+for f in "$out/reimzul" "$out"/*.so; do
+    $SUDO cp "$f" "$prefix/lib/reimzul/.$(basename "$f").new"
+    $SUDO mv -f "$prefix/lib/reimzul/.$(basename "$f").new" "$prefix/lib/reimzul/$(basename "$f")"
+done
 $SUDO ln -sf "$prefix/lib/reimzul/reimzul" "$prefix/bin/reimzul"
 echo "==> installed $prefix/bin/reimzul"

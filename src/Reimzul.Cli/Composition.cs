@@ -73,6 +73,12 @@ public static class Composition
                 [new LogFileSink(config.Paths.LogFile, sp.GetRequiredService<TimeProvider>())],
                 sp.GetRequiredService<ILoggerFactory>().CreateLogger<NotificationProcessor>()));
             services.AddHostedService<NotifierService>();
+            if (config.Mail.Notifications || config.Mqtt.Notifications)
+            {
+                // Say so rather than let an operator wait for mail that never comes.
+                services.AddHostedService(sp => new StartupWarning(sp.GetRequiredService<ILoggerFactory>().CreateLogger("notifier"),
+                    "[mail]/[mqtt] notifications are enabled in the configuration, but this version sends none: events go to the log file and the history only"));
+            }
         }
         if (roles.HasFlag(Roles.Repogen))
         {
@@ -86,6 +92,18 @@ public static class Composition
         }
         return builder.Build();
     }
+}
+
+/// <summary>Logs one warning when the host starts.</summary>
+internal sealed class StartupWarning(ILogger logger, string message) : IHostedService
+{
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        logger.LogWarning("{Message}", message);
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }
 
 [Flags]
