@@ -83,6 +83,7 @@ public static class Composition
         if (roles.HasFlag(Roles.Repogen))
         {
             services.AddSingleton(sp => new RepoRegenerator(config.Paths, config.Repogen, sp.GetRequiredService<ProcessRunner>(), sp.GetRequiredService<ILoggerFactory>().CreateLogger<RepoRegenerator>()));
+            services.AddSingleton(config.Repogen);
             services.AddHostedService<RepogenService>();
         }
         if (roles.HasFlag(Roles.Signer))

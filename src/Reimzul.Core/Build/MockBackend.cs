@@ -61,20 +61,10 @@ public sealed class MockBackend(MockPlanner planner, ProcessRunner runner, ILogg
             StderrFile = files.Stderr,
             Timeout = timeout,
         };
-        ProcessResult result;
-        try
+        var (result, failure) = await BuildToolRun.RunAsync(runner, spec, files, stopwatch, cancellationToken);
+        if (result is null)
         {
-            result = await runner.RunAsync(spec, cancellationToken);
-        }
-        catch (ProcessStartException ex)
-        {
-            files.AppendToStderr(ex.Message);
-            return new BuildOutcome(false, -1, ex.Message, stopwatch.Elapsed);
-        }
-
-        if (result.TimedOut)
-        {
-            return new BuildOutcome(false, -1, BuildReasons.TimedOut(timeout), stopwatch.Elapsed);
+            return failure!;
         }
         if (result.ExitCode != 0)
         {

@@ -79,20 +79,10 @@ public sealed class RpmbuildBackend(string rpmbuildPath, ProcessRunner runner, I
 
     private async Task<BuildOutcome> RunAsync(ProcessSpec spec, BuildResultFiles files, string topdir, Stopwatch stopwatch, CancellationToken cancellationToken)
     {
-        ProcessResult result;
-        try
+        var (result, failure) = await BuildToolRun.RunAsync(runner, spec, files, stopwatch, cancellationToken);
+        if (result is null)
         {
-            result = await runner.RunAsync(spec, cancellationToken);
-        }
-        catch (ProcessStartException ex)
-        {
-            files.AppendToStderr(ex.Message);
-            return new BuildOutcome(false, -1, ex.Message, stopwatch.Elapsed);
-        }
-
-        if (result.TimedOut)
-        {
-            return new BuildOutcome(false, -1, BuildReasons.TimedOut(spec.Timeout ?? TimeSpan.Zero), stopwatch.Elapsed);
+            return failure!;
         }
         if (result.ExitCode != 0)
         {

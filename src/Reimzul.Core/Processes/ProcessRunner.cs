@@ -15,30 +15,7 @@ public sealed class ProcessRunner(ILogger logger)
     public async Task<ProcessResult> RunAsync(ProcessSpec spec, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(spec);
-        var psi = new ProcessStartInfo(spec.FileName)
-        {
-            UseShellExecute = false,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-            WorkingDirectory = spec.WorkingDirectory ?? "",
-        };
-        foreach (var argument in spec.Arguments)
-        {
-            psi.ArgumentList.Add(argument);
-        }
-        foreach (var (key, value) in spec.Environment)
-        {
-            if (value is null)
-            {
-                psi.Environment.Remove(key);
-            }
-            else
-            {
-                psi.Environment[key] = value;
-            }
-        }
-
+        var psi = spec.CreateStartInfo();
         logger.LogInformation("running: {Command}", spec);
         using var process = new Process { StartInfo = psi };
         var stopwatch = Stopwatch.StartNew();

@@ -20,6 +20,35 @@ public sealed record ProcessSpec(string FileName, IReadOnlyList<string> Argument
     /// <summary>The process (and its children) is killed after this long.</summary>
     public TimeSpan? Timeout { get; init; }
 
+    /// <summary>Start info with every stream redirected and no shell.</summary>
+    public System.Diagnostics.ProcessStartInfo CreateStartInfo()
+    {
+        var psi = new System.Diagnostics.ProcessStartInfo(FileName)
+        {
+            UseShellExecute = false,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            WorkingDirectory = WorkingDirectory ?? "",
+        };
+        foreach (var argument in Arguments)
+        {
+            psi.ArgumentList.Add(argument);
+        }
+        foreach (var (key, value) in Environment)
+        {
+            if (value is null)
+            {
+                psi.Environment.Remove(key);
+            }
+            else
+            {
+                psi.Environment[key] = value;
+            }
+        }
+        return psi;
+    }
+
     public override string ToString() => string.Join(' ', new[] { FileName }.Concat(Arguments).Select(Quote));
 
     private static string Quote(string s) =>

@@ -1,5 +1,6 @@
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
+using Reimzul.Config;
 using Reimzul.Messages;
 using Reimzul.Queue;
 using Reimzul.Validation;
@@ -15,6 +16,7 @@ namespace Reimzul.Store;
 public sealed class RepogenService(
     IJobQueueFactory queues,
     RepoRegenerator regenerator,
+    RepogenOptions options,
     ILogger<RepogenService> logger,
     TimeProvider time) : QueueConsumer(queues, logger, time)
 {
@@ -56,15 +58,17 @@ public sealed class RepogenService(
     private async Task RunLoopAsync(CancellationToken stoppingToken)
     {
         var retry = Backoff.Default();
+        var lastPassEnded = DateTimeOffset.MinValue;
         // Start-up: whatever was requested before a crash or restart.
         _dirty.Writer.TryWrite("");
         try
         {
             while (await _dirty.Reader.WaitToReadAsync(stoppingToken))
             {
-                while (_dirty.Reader.TryRead(out _))
+                Drain();
+                if (Time.GetUtcNow() - lastPassEnded < options.CoalesceQuietPeriod)
                 {
-                    // Drain: every signal is served by one pass over all dirty targets.
+                    await WaitForQuietAsync(stoppingToken);
                 }
                 var failed = false;
                 foreach (var report in await regenerator.RunAllPendingAsync(stoppingToken))
@@ -86,9 +90,38 @@ public sealed class RepogenService(
                 {
                     retry.Reset();
                 }
+                lastPassEnded = Time.GetUtcNow();
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    /// <summary>In a burst: let requests gather until they pause, or the maximum delay has passed.</summary>
+    private async Task WaitForQuietAsync(CancellationToken stoppingToken)
+    {
+        var started = Time.GetUtcNow();
+        while (Time.GetUtcNow() - started < options.CoalesceMaxDelay)
+        {
+            using var pause = new CancellationTokenSource(options.CoalesceQuietPeriod, Time);
+            using var quiet = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, pause.Token);
+            try
+            {
+                await _dirty.Reader.WaitToReadAsync(quiet.Token);
+                Drain();
+            }
+            catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+        }
+    }
+
+    // Every signal is served by one pass over all dirty targets.
+    private void Drain()
+    {
+        while (_dirty.Reader.TryRead(out _))
         {
         }
     }

@@ -185,6 +185,34 @@ public sealed class OneMachineFacts(UpFixture fixture) : IClassFixture<UpFixture
         Assert.Contains("not an RPM", Assert.Single(failed.RootElement.EnumerateArray()).GetProperty("reason").GetString(), StringComparison.OrdinalIgnoreCase);
     }
 
+    [Fact]
+    public async Task ABurstOfRepodataRequestsIsCoveredByAFewCreaterepoRunsAndNoneIsDropped()
+    {
+        var srpm = await Install.MakeSrpmAsync(SrpmFactory.NoarchSpec("bursty"));
+        await Install.SubmitAsync(srpm, "c7.burst-test", "noarch");
+        await Install.WaitForRepoAsync("c7.burst-test.noarch", "bursty-1.0-1.el7.noarch");
+        static bool IsRun(string line) => line.Contains("running: createrepo_c", StringComparison.Ordinal) && line.Contains("c7.burst-test.noarch", StringComparison.Ordinal);
+        var runsBefore = fixture.Up.Lines.Count(IsRun);
+
+        // A package appears in the repo tree, then twenty requests arrive at once, as after a burst of builds.
+        var extra = Path.Combine(Install.Repo("c7.burst-test.noarch"), "bursty", "manual", "1.0-1.noarch");
+        Directory.CreateDirectory(extra);
+        var other = await Install.MakeSrpmAsync(SrpmFactory.NoarchSpec("late-arrival"));
+        var rebuilt = await Reimzul.Processes.ProcessRunner.Default.RunAsync(new Reimzul.Processes.ProcessSpec("rpmbuild",
+            ["--rebuild", "--define", "_topdir " + Path.Combine(Install.Sources, "top-late"), "--define", "dist .el7", other]));
+        Assert.True(rebuilt.Succeeded, rebuilt.StandardError);
+        File.Copy(Directory.GetFiles(Path.Combine(Install.Sources, "top-late", "RPMS"), "*.rpm", SearchOption.AllDirectories).Single(),
+            Path.Combine(extra, "late-arrival-1.0-1.el7.noarch.rpm"));
+        for (var i = 0; i < 20; i++)
+        {
+            await PutRawAsync("createrepo", """{"target":"c7.burst-test.noarch"}""");
+        }
+
+        await Install.WaitForRepoAsync("c7.burst-test.noarch", "bursty-1.0-1.el7.noarch", "late-arrival-1.0-1.el7.noarch");
+        var runs = fixture.Up.Lines.Count(IsRun) - runsBefore;
+        Assert.InRange(runs, 1, 4);
+    }
+
     private async Task<JsonDocument> QueryAsync(string status, string target)
     {
         var result = await Install.RunAsync("query", "-s", status, "-t", target, "--json");

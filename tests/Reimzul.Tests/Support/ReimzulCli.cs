@@ -35,23 +35,7 @@ public sealed class ReimzulDaemon : IAsyncDisposable
 
     internal ReimzulDaemon(string[] arguments)
     {
-        var spec = ReimzulCli.Spec(arguments);
-        var psi = new ProcessStartInfo(spec.FileName) { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
-        foreach (var a in spec.Arguments)
-        {
-            psi.ArgumentList.Add(a);
-        }
-        foreach (var (k, v) in spec.Environment)
-        {
-            if (v is null)
-            {
-                psi.Environment.Remove(k);
-            }
-            else
-            {
-                psi.Environment[k] = v;
-            }
-        }
+        var psi = ReimzulCli.Spec(arguments).CreateStartInfo();
         _process = Process.Start(psi)!;
         _process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { _lines.Enqueue(e.Data); } };
         _process.OutputDataReceived += (_, e) => { if (e.Data is not null) { _lines.Enqueue(e.Data); } };

@@ -1,0 +1,27 @@
+using System.Diagnostics;
+using Reimzul.Processes;
+
+namespace Reimzul.Build;
+
+/// <summary>Runs a backend's build tool and turns the failures every backend shares (cannot start, timed out) into outcomes.</summary>
+internal static class BuildToolRun
+{
+    /// <returns>The tool's result when it ran to its end; otherwise the failed outcome.</returns>
+    public static async Task<(ProcessResult? Result, BuildOutcome? Failure)> RunAsync(
+        ProcessRunner runner, ProcessSpec spec, BuildResultFiles files, Stopwatch stopwatch, CancellationToken cancellationToken)
+    {
+        ProcessResult result;
+        try
+        {
+            result = await runner.RunAsync(spec, cancellationToken);
+        }
+        catch (ProcessStartException ex)
+        {
+            files.AppendToStderr(ex.Message);
+            return (null, new BuildOutcome(false, -1, ex.Message, stopwatch.Elapsed));
+        }
+        return result.TimedOut
+            ? (null, new BuildOutcome(false, -1, BuildReasons.TimedOut(spec.Timeout ?? TimeSpan.Zero), stopwatch.Elapsed))
+            : (result, null);
+    }
+}
