@@ -16,6 +16,16 @@ try
     var srpms = await MakeSrpmsAsync(work, "benchlat", options.Iterations * 2 + 1);
     var burst = await MakeSrpmsAsync(work, "benchburst", options.Burst);
 
+    // Start-up: the program an operator types, against the cost of starting any process at all.
+    var floor = new List<double>();
+    var startup = new List<double>();
+    for (var i = 0; i < 30; i++)
+    {
+        floor.Add(await TimeAsync(new ProcessSpec("/bin/true", [])));
+        startup.Add(await TimeAsync(new ProcessSpec(options.Reimzul, ["--version"])));
+    }
+    Console.WriteLine($"start-up, median of 30: reimzul --version {Median(startup):0.0} ms, /bin/true {Median(floor):0.0} ms (ratio {Median(startup) / Median(floor):0.0}x)");
+
     var data = Path.Combine(work, "data");
     var upLog = Path.Combine(work, "up.log");
     using var up = StartUp(options, data, upLog);
@@ -64,6 +74,13 @@ try
 finally
 {
     Directory.Delete(work, recursive: true);
+}
+
+async Task<double> TimeAsync(ProcessSpec spec)
+{
+    var sw = Stopwatch.StartNew();
+    await Must(spec);
+    return sw.Elapsed.TotalMilliseconds;
 }
 
 async Task<List<string>> MakeSrpmsAsync(string dir, string prefix, int count)

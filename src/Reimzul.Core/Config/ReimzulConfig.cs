@@ -75,13 +75,9 @@ public sealed record RepogenOptions
     public int RetainOldMd { get; init; } = 3;
 
     /// <summary>
-    /// A request that comes while the last regeneration ended less than this ago is part of a
-    /// burst: it waits until requests pause this long, so one run covers the burst.
-    /// An isolated request runs at once.
+    /// While builds are still queued, requests are gathered for at most this long so that one
+    /// createrepo_c run covers many builds; with nothing queued, a request runs at once.
     /// </summary>
-    public TimeSpan CoalesceQuietPeriod { get; init; } = TimeSpan.FromMilliseconds(150);
-
-    /// <summary>A burst never holds a regeneration back longer than this.</summary>
     public TimeSpan CoalesceMaxDelay { get; init; } = TimeSpan.FromSeconds(2);
 }
 

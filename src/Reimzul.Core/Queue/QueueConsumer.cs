@@ -20,6 +20,8 @@ public abstract class QueueConsumer(IJobQueueFactory queues, ILogger logger, Tim
 
     protected ILogger Logger => logger;
 
+    protected IJobQueueFactory Queues => queues;
+
     protected TimeProvider Time => time;
 
     /// <summary>Does the job's work. Throwing releases the job with a growing delay (a transient fault).</summary>

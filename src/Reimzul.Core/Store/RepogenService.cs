@@ -10,8 +10,10 @@ namespace Reimzul.Store;
 /// <summary>
 /// The repogen role. Consuming and running are separate loops: a request on <c>createrepo</c> is
 /// made durable by the regenerator and deleted at once, while one runner regenerates every dirty
-/// target. A burst of builds thus costs a few createrepo_c runs, not one per build, and no
-/// request is ever skipped.
+/// target. With nothing left to build, a request runs at once (a single build is in the repo as
+/// soon as possible); while builds are still queued, requests gather for up to
+/// <see cref="RepogenOptions.CoalesceMaxDelay"/>, so a burst of builds costs a few createrepo_c
+/// runs, not one per build. No request is ever skipped.
 /// </summary>
 public sealed class RepogenService(
     IJobQueueFactory queues,
@@ -21,7 +23,9 @@ public sealed class RepogenService(
     TimeProvider time) : QueueConsumer(queues, logger, time)
 {
     private readonly Channel<string> _dirty = Channel.CreateUnbounded<string>(new UnboundedChannelOptions { SingleReader = true });
+    private static readonly TimeSpan GatherPoll = TimeSpan.FromMilliseconds(200);
     private Task? _runner;
+    private IJobQueue? _stats;
 
     protected override IReadOnlyCollection<string> WatchedTubes { get; } = [Tubes.Createrepo];
 
@@ -58,7 +62,6 @@ public sealed class RepogenService(
     private async Task RunLoopAsync(CancellationToken stoppingToken)
     {
         var retry = Backoff.Default();
-        var lastPassEnded = DateTimeOffset.MinValue;
         // Start-up: whatever was requested before a crash or restart.
         _dirty.Writer.TryWrite("");
         try
@@ -66,10 +69,7 @@ public sealed class RepogenService(
             while (await _dirty.Reader.WaitToReadAsync(stoppingToken))
             {
                 Drain();
-                if (Time.GetUtcNow() - lastPassEnded < options.CoalesceQuietPeriod)
-                {
-                    await WaitForQuietAsync(stoppingToken);
-                }
+                await GatherWhileBuildsAreQueuedAsync(stoppingToken);
                 var failed = false;
                 foreach (var report in await regenerator.RunAllPendingAsync(stoppingToken))
                 {
@@ -90,7 +90,6 @@ public sealed class RepogenService(
                 {
                     retry.Reset();
                 }
-                lastPassEnded = Time.GetUtcNow();
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -98,23 +97,50 @@ public sealed class RepogenService(
         }
     }
 
-    /// <summary>In a burst: let requests gather until they pause, or the maximum delay has passed.</summary>
-    private async Task WaitForQuietAsync(CancellationToken stoppingToken)
+    /// <summary>While build jobs wait in the queue, more requests are coming: let them gather, up to the maximum delay.</summary>
+    private async Task GatherWhileBuildsAreQueuedAsync(CancellationToken stoppingToken)
     {
         var started = Time.GetUtcNow();
-        while (Time.GetUtcNow() - started < options.CoalesceMaxDelay)
+        while (Time.GetUtcNow() - started < options.CoalesceMaxDelay && await BuildsQueuedAsync(stoppingToken))
         {
-            using var pause = new CancellationTokenSource(options.CoalesceQuietPeriod, Time);
-            using var quiet = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, pause.Token);
-            try
+            await Task.Delay(GatherPoll, Time, stoppingToken);
+            Drain();
+        }
+    }
+
+    private async Task<bool> BuildsQueuedAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            _stats ??= await Queues.OpenAsync(stoppingToken);
+            foreach (var tube in Tubes.BuildTubeByArch.Values.Distinct())
             {
-                await _dirty.Reader.WaitToReadAsync(quiet.Token);
-                Drain();
+                if ((await _stats.StatsTubeAsync(tube, stoppingToken)).Ready > 0)
+                {
+                    return true;
+                }
             }
-            catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
+            return false;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // Without figures, do not hold the repo back.
+            logger.LogWarning("cannot read queue figures ({Message}); regenerating at once", ex.Message);
+            if (_stats is not null)
             {
-                return;
+                await _stats.DisposeAsync();
+                _stats = null;
             }
+            return false;
+        }
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken);
+        if (_stats is not null)
+        {
+            await _stats.DisposeAsync();
         }
     }
 
