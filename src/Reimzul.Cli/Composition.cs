@@ -56,11 +56,13 @@ public static class Composition
         if (roles.HasFlag(Roles.Worker))
         {
             services.AddSingleton(sp => BuildBackendFactory.Create(config, sp.GetRequiredService<ProcessRunner>(), sp.GetRequiredService<ILoggerFactory>().CreateLogger("build")));
+            services.AddSingleton<ISrpmSource>(new LocalSrpmSource(config.Paths.Incoming));
             services.AddSingleton<IResultStore>(sp => new LocalResultStore(config.Paths, sp.GetRequiredService<ILoggerFactory>().CreateLogger<LocalResultStore>()));
             for (var i = 0; i < workers; i++)
             {
                 services.AddSingleton<IHostedService>(sp => new BuildWorker(
-                    sp.GetRequiredService<IJobQueueFactory>(), config, sp.GetRequiredService<IBuildBackend>(), sp.GetRequiredService<IResultStore>(),
+                    sp.GetRequiredService<IJobQueueFactory>(), config, sp.GetRequiredService<IBuildBackend>(),
+                    sp.GetRequiredService<ISrpmSource>(), sp.GetRequiredService<IResultStore>(),
                     sp.GetRequiredService<ILogger<BuildWorker>>(), sp.GetRequiredService<TimeProvider>()));
             }
         }

@@ -19,6 +19,7 @@ public sealed class BuildWorker(
     IJobQueueFactory queues,
     ReimzulConfig config,
     IBuildBackend backend,
+    ISrpmSource srpmSource,
     IResultStore resultStore,
     ILogger<BuildWorker> logger,
     TimeProvider time) : QueueConsumer(queues, logger, time)
@@ -55,18 +56,24 @@ public sealed class BuildWorker(
         var timestamp = Time.GetLocalNow().ToString("yyyyMMddHHmmss", CultureInfo.InvariantCulture);
         var baseEvent = BuildEvent.From(request) with { BuilderFqdn = config.Builder.Fqdn, Timestamp = timestamp };
 
-        var srpmPath = Path.Combine(paths.Incoming, request.Srpm);
+        // The work dir holds a fetched SRPM until the job is done.
+        var fetchDir = Path.Combine(paths.Results, ".srpms", $"{job.Id}-{timestamp}");
+        string srpmPath;
         RpmPackageInfo srpm;
         try
         {
+            srpmPath = await srpmSource.FetchAsync(request.Srpm, fetchDir, stoppingToken);
             srpm = RpmHeaderReader.ReadSource(srpmPath);
         }
-        catch (Exception ex) when (ex is RpmFormatException or IOException or UnauthorizedAccessException)
+        catch (FileNotFoundException ex)
         {
-            var reason = ex is FileNotFoundException or DirectoryNotFoundException
-                ? $"SRPM {request.Srpm} not found in {paths.Incoming}"
-                : $"SRPM {request.Srpm} cannot be built: {ex.Message}";
-            return await RejectAsync(job, baseEvent with { PkgName = PkgNameFromFileName(request.Srpm) }, reason, stoppingToken);
+            TryDelete(fetchDir);
+            return await RejectAsync(job, baseEvent with { PkgName = PkgNameFromFileName(request.Srpm) }, ex.Message, stoppingToken);
+        }
+        catch (RpmFormatException ex)
+        {
+            TryDelete(fetchDir);
+            return await RejectAsync(job, baseEvent with { PkgName = PkgNameFromFileName(request.Srpm) }, $"SRPM {request.Srpm} cannot be built: {ex.Message}", stoppingToken);
         }
         if (!InputRules.TryValidatePathComponent("package name", srpm.Name, out var badName)
             || !InputRules.TryValidatePathComponent("version-release", srpm.Evr, out badName))
@@ -95,6 +102,7 @@ public sealed class BuildWorker(
         finally
         {
             TryDelete(workDir);
+            TryDelete(fetchDir);
         }
         return JobDisposition.Delete;
     }
