@@ -14,7 +14,7 @@ public sealed partial record BuildLogLine(string Srpm, string Timestamp, string 
         {
             return [];
         }
-        using var stream = new FileStream(logFile, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        using var stream = OpenShared(logFile);
         using var reader = new StreamReader(stream);
         var lines = new List<BuildLogLine>();
         while (reader.ReadLine() is { } line)
@@ -25,5 +25,21 @@ public sealed partial record BuildLogLine(string Srpm, string Timestamp, string 
                 m.Groups["status"].Value, m.Groups["evr"].Value, m.Groups["scratch"].Value == "True", m.Groups["who"].Value));
         }
         return lines;
+    }
+
+    // The notifier holds a lock on the log only for the moment it appends a line.
+    private static FileStream OpenShared(string logFile)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                return new FileStream(logFile, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+            }
+            catch (IOException) when (attempt < 200 && File.Exists(logFile))
+            {
+                Thread.Sleep(10);
+            }
+        }
     }
 }
