@@ -34,6 +34,8 @@ public sealed class RsyncResultStore : IResultStore
     // protocol incompatibility (2), action not supported (4).
     private static readonly int[] PermanentExitCodes = [1, 2, 4];
 
+    private const int CouldNotStart = -1;
+
     private readonly RsyncOptions _options;
     private readonly ProcessRunner _runner;
     private readonly ILogger _logger;
@@ -85,7 +87,10 @@ public sealed class RsyncResultStore : IResultStore
             }
             if (failure.Permanent || attempt >= _options.Attempts)
             {
-                await RemoveStagingAsync(stagingId, cancellationToken);
+                if (failure.ExitCode != CouldNotStart)
+                {
+                    await RemoveStagingAsync(stagingId, cancellationToken);
+                }
                 var tries = failure.Permanent ? "" : $" after {attempt} tries";
                 throw new RsyncTransferException($"{result.PkgName} {result.Evr}.{result.Arch} for {result.Target} did not arrive at {_commands.Url(finalPath)}{tries}: {failure.Describe()}");
             }
@@ -95,7 +100,8 @@ public sealed class RsyncResultStore : IResultStore
             await Task.Delay(delay, _time, cancellationToken);
         }
 
-        await RemoveStagingAsync(stagingId, cancellationToken);
+        // The result has arrived: a stop asked for now must not turn that into a failure.
+        await RemoveStagingAsync(stagingId, CancellationToken.None);
         try
         {
             Directory.Delete(source, recursive: true);
@@ -145,7 +151,7 @@ public sealed class RsyncResultStore : IResultStore
         }
         catch (ProcessStartException ex)
         {
-            return (new Failure(step, -1, ex.Message, Permanent: true), "");
+            return (new Failure(step, CouldNotStart, ex.Message, Permanent: true), "");
         }
         return run.Succeeded
             ? (null, run.StandardOutput)
