@@ -17,7 +17,7 @@ public static class ConfigLoader
 
     internal static readonly IReadOnlyDictionary<string, string[]> KnownKeys = new Dictionary<string, string[]>(StringComparer.Ordinal)
     {
-        ["bstore"] = ["base_url"],
+        ["bstore"] = ["base_url", "rsync_url", "rsync_path", "rsync_password_file", "rsync_attempts", "rsync_retry_delay", "rsync_max_retry_delay", "rsync_timeout"],
         ["scm"] = ["git_url"],
         ["logs"] = ["logfile"],
         ["mail"] = ["notifications", "mail_from", "smtp_host", "smtp_port"],
@@ -97,6 +97,7 @@ public static class ConfigLoader
             SourceFile = file,
             Paths = ReadPaths(Section("paths"), Section("logs"), dataDirOverride),
             BstoreBaseUrl = Section("bstore").Checked("base_url", CheckHttpUrl) ?? defaults.BstoreBaseUrl,
+            BstoreRsync = ReadRsync(Section("bstore"), configDir),
             Scm = new ScmOptions { GitUrl = Section("scm").Word("git_url") ?? defaults.Scm.GitUrl },
             Queue = ReadQueue(Section("queue")),
             Builder = ReadBuilder(Section("builder")),
@@ -124,6 +125,30 @@ public static class ConfigLoader
             QueueDatabase = Under(paths, "queue_db", tree.QueueDatabase),
             HistoryDatabase = Under(paths, "history_db", tree.HistoryDatabase),
             LogFile = Under(logs, "logfile", tree.LogFile),
+        };
+    }
+
+    // The rsync transport is off unless rsync_url names a daemon; its other keys alone would silently do nothing.
+    private static Store.RsyncOptions? ReadRsync(ConfigSection bstore, string configDir)
+    {
+        var url = bstore.Checked("rsync_url", Store.RsyncModuleUrl.Problem);
+        if (url is null)
+        {
+            var stray = bstore.Raw?.Entries.FirstOrDefault(e => e.Key.StartsWith("rsync_", StringComparison.Ordinal));
+            return stray is null ? null : throw bstore.Error(stray, "has no effect without rsync_url");
+        }
+        var defaults = new Store.RsyncOptions { ModuleUrl = Store.RsyncModuleUrl.Normalize(url) };
+        var retryDelay = bstore.Duration("rsync_retry_delay", TimeSpan.FromSeconds(1), LongestDuration) ?? defaults.RetryDelay;
+        var maxRetryDelay = bstore.Duration("rsync_max_retry_delay", retryDelay, LongestDuration, "it caps the doubling rsync_retry_delay")
+            ?? (defaults.MaxRetryDelay > retryDelay ? defaults.MaxRetryDelay : retryDelay);
+        return defaults with
+        {
+            RsyncPath = bstore.Word("rsync_path") ?? defaults.RsyncPath,
+            PasswordFile = bstore.Path("rsync_password_file", configDir),
+            Attempts = bstore.Int("rsync_attempts", 1, 1000) ?? defaults.Attempts,
+            RetryDelay = retryDelay,
+            MaxRetryDelay = maxRetryDelay,
+            IoTimeout = bstore.Duration("rsync_timeout", TimeSpan.FromSeconds(1), TimeSpan.FromDays(1)) ?? defaults.IoTimeout,
         };
     }
 

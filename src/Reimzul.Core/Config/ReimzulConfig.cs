@@ -17,6 +17,9 @@ public sealed record ReimzulConfig
     /// <summary><c>[bstore] base_url</c>: where repos and logs are served; replaces <c>http://repohost</c> in mock configs.</summary>
     public string BstoreBaseUrl { get; init; } = "http://localhost:11081/bstore/repo/";
 
+    /// <summary><c>[bstore] rsync_url</c> and the other <c>rsync_*</c> keys: when set, workers push results to this rsync daemon module instead of the local repo.</summary>
+    public Store.RsyncOptions? BstoreRsync { get; init; }
+
     /// <summary>The file the configuration was read from, if any (for messages).</summary>
     public string? SourceFile { get; init; }
 }
