@@ -57,7 +57,9 @@ public static class Composition
         {
             services.AddSingleton(sp => BuildBackendFactory.Create(config, sp.GetRequiredService<ProcessRunner>(), sp.GetRequiredService<ILoggerFactory>().CreateLogger("build")));
             services.AddSingleton<ISrpmSource>(new LocalSrpmSource(config.Paths.Incoming));
-            services.AddSingleton<IResultStore>(sp => new LocalResultStore(config.Paths, sp.GetRequiredService<ILoggerFactory>().CreateLogger<LocalResultStore>()));
+            services.AddSingleton<IResultStore>(sp => config.BstoreRsync is { } rsync
+                ? new RsyncResultStore(rsync, sp.GetRequiredService<ProcessRunner>(), sp.GetRequiredService<ILoggerFactory>().CreateLogger<RsyncResultStore>())
+                : new LocalResultStore(config.Paths, sp.GetRequiredService<ILoggerFactory>().CreateLogger<LocalResultStore>()));
             for (var i = 0; i < workers; i++)
             {
                 services.AddSingleton<IHostedService>(sp => new BuildWorker(
