@@ -67,6 +67,7 @@ public sealed class BeanstalkdServer : IAsyncLifetime, IDisposable
         {
             start.ArgumentList.Add(argument);
         }
+        _process?.Dispose();
         try
         {
             _process = Process.Start(start) ?? throw new InvalidOperationException("beanstalkd did not start");
@@ -123,6 +124,7 @@ public sealed class BeanstalkdServer : IAsyncLifetime, IDisposable
             process.WaitForExit();
         }
         _process?.Dispose();
+        _process = null;
         _dir.Dispose();
     }
 
