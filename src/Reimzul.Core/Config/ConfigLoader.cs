@@ -24,7 +24,7 @@ public static class ConfigLoader
         [MailRecipientsSection] = [],
         ["mqtt"] = ["notifications", "host", "port", "ca_cert", "tls_cert", "tls_key", "tls_insecure", "topic", "username", "password"],
         ["paths"] = ["data_dir", "incoming", "results", "repo", "tosign", "cache", "mock_configs", "queue_db", "history_db"],
-        ["queue"] = ["backend", "host", "port"],
+        ["queue"] = ["backend", "host", "port", "tls", "ca_cert", "tls_cert", "tls_key", "tls_server_name"],
         ["builder"] = ["arch", "fqdn", "backend", "mock_path", "rpmbuild_path", "timeout", "ttr", "min_free_mb", "retry_delay"],
         ["repogen"] = ["createrepo_path", "workers", "sqlite", "retain_old_md"],
         ["history"] = ["backend"],
@@ -99,7 +99,7 @@ public static class ConfigLoader
             BstoreBaseUrl = Section("bstore").Checked("base_url", CheckHttpUrl) ?? defaults.BstoreBaseUrl,
             BstoreRsync = ReadRsync(Section("bstore"), configDir),
             Scm = new ScmOptions { GitUrl = Section("scm").Word("git_url") ?? defaults.Scm.GitUrl },
-            Queue = ReadQueue(Section("queue")),
+            Queue = ReadQueue(Section("queue"), configDir),
             Builder = ReadBuilder(Section("builder")),
             Repogen = ReadRepogen(Section("repogen")),
             History = new HistoryOptions { Backend = Section("history").OneOf("backend", "history backend", "sqlite") ?? defaults.History.Backend },
@@ -152,15 +152,38 @@ public static class ConfigLoader
         };
     }
 
-    private static QueueOptions ReadQueue(ConfigSection queue)
+    // TLS files sit next to the file that names them, as in [mqtt]; an empty value means "none".
+    private static QueueOptions ReadQueue(ConfigSection queue, string configDir)
     {
         var defaults = new QueueOptions();
-        return new QueueOptions
+        string? OptionalPath(string key) => NonEmpty(queue.Text(key)) is null ? null : queue.Path(key, configDir);
+        var options = new QueueOptions
         {
             Backend = queue.OneOf("backend", "queue backend", "embedded", "beanstalkd") ?? defaults.Backend,
             Host = queue.Word("host") ?? defaults.Host,
             Port = queue.Port("port") ?? defaults.Port,
+            Tls = queue.Bool("tls") ?? defaults.Tls,
+            CaCert = OptionalPath("ca_cert"),
+            TlsCert = OptionalPath("tls_cert"),
+            TlsKey = OptionalPath("tls_key"),
+            TlsServerName = NonEmpty(queue.Text("tls_server_name")) is null ? null : queue.Word("tls_server_name"),
         };
+        if (!options.Tls && queue.Raw is { } section)
+        {
+            // A certificate configured while TLS is off would silently send the queue in clear.
+            foreach (var key in new[] { "ca_cert", "tls_cert", "tls_key", "tls_server_name" })
+            {
+                if (section.Entry(key) is { } entry && NonEmpty(entry.Value) is not null)
+                {
+                    throw queue.Error(entry, "is set but tls is off (set tls = yes)");
+                }
+            }
+        }
+        if (options.TlsKey is not null && options.TlsCert is null && queue.Raw?.Entry("tls_key") is { } keyEntry)
+        {
+            throw queue.Error(keyEntry, "is set without tls_cert");
+        }
+        return options;
     }
 
     private static BuilderOptions ReadBuilder(ConfigSection builder)

@@ -30,6 +30,19 @@ public sealed record QueueOptions
     public string Backend { get; init; } = "embedded";
     public string Host { get; init; } = "127.0.0.1";
     public int Port { get; init; } = 11300;
+
+    /// <summary>Speak TLS to beanstalkd (behind stunnel, as the original ran it).</summary>
+    public bool Tls { get; init; }
+
+    /// <summary>PEM CA file the server's certificate must chain to; null: the system's trusted CAs.</summary>
+    public string? CaCert { get; init; }
+
+    /// <summary>PEM client certificate and key, for a server that asks for one.</summary>
+    public string? TlsCert { get; init; }
+    public string? TlsKey { get; init; }
+
+    /// <summary>The name the server's certificate must carry; null: <see cref="Host"/>.</summary>
+    public string? TlsServerName { get; init; }
 }
 
 public sealed record BuilderOptions

@@ -176,7 +176,9 @@ public abstract class JobQueueContract : IAsyncLifetime
         Assert.True(await other.DeleteAsync(ready));
         Assert.True(await other.DeleteAsync(delayed));
         Assert.True(await other.DeleteAsync(buried));
-        Assert.Equal(new TubeStats(Tube("t"), 0, 0, 0, 0, 0, 2), await other.StatsTubeAsync(Tube("t")));
+        // No job counts: beanstalkd forgets an empty tube that no session uses or watches, total_jobs with it.
+        var stats = await other.StatsTubeAsync(Tube("t"));
+        Assert.Equal((0L, 0L, 0L, 0L), (stats.Ready, stats.Reserved, stats.Buried, stats.Delayed));
     }
 
     [Fact]

@@ -1,0 +1,358 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using Microsoft.Extensions.Logging;
+using Reimzul.Queue.Embedded;
+
+namespace Reimzul.Queue.Beanstalk;
+
+/// <summary>
+/// A session on a beanstalkd server: one connection, reopened by itself when it breaks. A call that finds
+/// its connection gone (the server restarted, say) reconnects first; after a failed attempt the next one
+/// waits a growing delay. Reservations of a broken connection are the server's again (it released them):
+/// touch, release and bury of such a job find nothing, and delete removes it only if no one else took it.
+/// A reserve takes one extra round trip (<c>stats-job</c>) to learn the job's tube, priority and TTR.
+/// </summary>
+/// <remarks>
+/// beanstalkd 1.12 (Debian 12's) sometimes misses the end of a reservation's TTR (more often after a touch):
+/// the job stays reserved while its connection is idle, until that connection sends another command. So one
+/// TTR after a reservation (re)started, if the job is still held, this session sends a no-op; a worker that
+/// stopped touching a job (stuck, not dead) then loses it on time, as it must.
+/// </remarks>
+public sealed class BeanstalkdJobQueue : IJobQueue
+{
+    private readonly BeanstalkdOptions _options;
+    private readonly BeanstalkTls? _tls;
+    private readonly ILogger _logger;
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly CancellationTokenSource _closing = new();
+    private readonly Backoff _backoff;
+    // A little past the TTR, so the server finds the reservation run out when the no-op arrives.
+    private static readonly TimeSpan NudgeMargin = TimeSpan.FromMilliseconds(50);
+
+    private static readonly TimeSpan StaleAfter = TimeSpan.FromMinutes(1);
+
+    // Jobs this session reserved: their TTR and when it last restarted (reserve or touch).
+    private readonly Dictionary<long, (TimeSpan Ttr, long Since)> _ttrs = [];
+    private readonly Dictionary<long, long> _nudgeDue = [];
+    private readonly Lock _nudgeLock = new();
+    private readonly ITimer _nudge;
+    private BeanstalkClient? _client;
+    private long _retryAt;
+    private int _disposed;
+
+    internal BeanstalkdJobQueue(BeanstalkdOptions options, BeanstalkTls? tls, BeanstalkClient client, ILogger logger)
+    {
+        _options = options;
+        _tls = tls;
+        _client = client;
+        _logger = logger;
+        _backoff = new Backoff(options.ReconnectDelay, options.MaxReconnectDelay);
+        _nudge = TimeProvider.System.CreateTimer(static state => ((BeanstalkdJobQueue)state!).NudgeDue(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+    }
+
+    /// <summary>How many times this session connected again after losing its connection.</summary>
+    internal int Reconnects { get; private set; }
+
+    /// <summary>The current connection, if any (protocol tests).</summary>
+    internal BeanstalkClient? Client => _client;
+
+    public async Task<long> PutAsync(string tube, string body, uint priority, TimeSpan delay, TimeSpan ttr, CancellationToken cancellationToken = default)
+    {
+        JobLimits.CheckTube(tube);
+        ArgumentNullException.ThrowIfNull(body);
+        JobLimits.CheckSpan(delay, nameof(delay));
+        JobLimits.CheckSpan(ttr, nameof(ttr));
+        var bytes = Encoding.UTF8.GetBytes(body);
+        return await RunAsync(async client =>
+        {
+            if (bytes.Length > client.MaxJobSize)
+            {
+                throw new ArgumentException(
+                    $"job body is {bytes.Length} bytes of UTF-8; beanstalkd at {client.Endpoint} takes at most {client.MaxJobSize} bytes (its -z option)", nameof(body));
+            }
+            await client.UseAsync(tube, cancellationToken);
+            try
+            {
+                return await client.PutAsync(bytes, priority, delay, ttr, cancellationToken);
+            }
+            catch (BeanstalkException ex) when (ex.Error == BeanstalkError.Buried && ex.JobId is { } id)
+            {
+                // The job exists; putting it again would duplicate it. An operator has to kick it.
+                _logger.LogWarning("{Message}; kick it once the server has memory again", ex.Message);
+                return id;
+            }
+        }, cancellationToken);
+    }
+
+    public async Task<ReservedJob?> ReserveAsync(IReadOnlyCollection<string> tubes, TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(tubes);
+        if (tubes.Count == 0)
+        {
+            throw new ArgumentException("reserve needs at least one tube", nameof(tubes));
+        }
+        foreach (var tube in tubes)
+        {
+            JobLimits.CheckTube(tube, nameof(tubes));
+        }
+        var watch = new HashSet<string>(tubes, StringComparer.Ordinal);
+        var started = Stopwatch.GetTimestamp();
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _closing.Token);
+        try
+        {
+            return await RunAsync(async client =>
+            {
+                await client.WatchOnlyAsync(watch, stop.Token);
+                while (true)
+                {
+                    var left = timeout < TimeSpan.Zero ? timeout : Max(TimeSpan.Zero, timeout - Stopwatch.GetElapsedTime(started));
+                    var job = await client.ReserveAsync(left, stop.Token);
+                    if (job is null)
+                    {
+                        return null;
+                    }
+                    // Not cancellable: the job is ours now and must not be dropped half-way.
+                    if (await client.StatsJobAsync(job.Id, CancellationToken.None) is { } stats && stats.TryGetValue("tube", out var tube))
+                    {
+                        var priority = uint.TryParse(stats.GetValueOrDefault("pri"), NumberStyles.None, CultureInfo.InvariantCulture, out var pri) ? pri : 0;
+                        if (uint.TryParse(stats.GetValueOrDefault("ttr"), NumberStyles.None, CultureInfo.InvariantCulture, out var ttr))
+                        {
+                            lock (_nudgeLock)
+                            {
+                                // Reservations whose TTR ran out long ago are gone; their entries with them.
+                                var now = Stopwatch.GetTimestamp();
+                                foreach (var stale in _ttrs.Where(e => now - e.Value.Since > Ticks(e.Value.Ttr + StaleAfter)).Select(e => e.Key).ToList())
+                                {
+                                    _ttrs.Remove(stale);
+                                }
+                                _ttrs[job.Id] = (TimeSpan.FromSeconds(ttr), now);
+                                _nudgeDue[job.Id] = now + Ticks(TimeSpan.FromSeconds(ttr) + NudgeMargin);
+                                ArmNudge();
+                            }
+                        }
+                        return new ReservedJob(job.Id, tube, priority, Encoding.UTF8.GetString(job.Body));
+                    }
+                    // Its TTR ran out between the two commands: it is someone else's now; wait on.
+                }
+            }, stop.Token);
+        }
+        catch (OperationCanceledException) when (_closing.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            throw new ObjectDisposedException(nameof(BeanstalkdJobQueue), "the session was closed while a reserve was waiting");
+        }
+    }
+
+    public Task<bool> DeleteAsync(long id, CancellationToken cancellationToken = default) =>
+        RunAsync(async client => Forget(id, await client.DeleteAsync(id, cancellationToken)), cancellationToken);
+
+    public Task<bool> ReleaseAsync(long id, uint priority, TimeSpan delay, CancellationToken cancellationToken = default)
+    {
+        JobLimits.CheckSpan(delay, nameof(delay));
+        return RunAsync(async client =>
+        {
+            try
+            {
+                return Forget(id, await client.ReleaseAsync(id, priority, delay, cancellationToken));
+            }
+            catch (BeanstalkException ex) when (ex.Error == BeanstalkError.Buried)
+            {
+                // It has left this session all the same, buried rather than ready.
+                _logger.LogWarning("{Message}; kick it once the server has memory again", ex.Message);
+                return Forget(id, true);
+            }
+        }, cancellationToken);
+    }
+
+    public Task<bool> BuryAsync(long id, uint priority, CancellationToken cancellationToken = default) =>
+        RunAsync(async client => Forget(id, await client.BuryAsync(id, priority, cancellationToken)), cancellationToken);
+
+    public Task<bool> TouchAsync(long id, CancellationToken cancellationToken = default) =>
+        RunAsync(async client =>
+        {
+            var touched = await client.TouchAsync(id, cancellationToken);
+            lock (_nudgeLock)
+            {
+                if (touched && _ttrs.TryGetValue(id, out var held))
+                {
+                    var now = Stopwatch.GetTimestamp();
+                    _ttrs[id] = held with { Since = now };
+                    _nudgeDue[id] = now + Ticks(held.Ttr + NudgeMargin);
+                    ArmNudge();
+                }
+            }
+            return touched;
+        }, cancellationToken);
+
+    public Task<int> KickAsync(string tube, int bound, CancellationToken cancellationToken = default)
+    {
+        JobLimits.CheckTube(tube);
+        ArgumentOutOfRangeException.ThrowIfNegative(bound);
+        return RunAsync(async client =>
+        {
+            await client.UseAsync(tube, cancellationToken);
+            return (int)await client.KickAsync(bound, cancellationToken);
+        }, cancellationToken);
+    }
+
+    public Task<TubeStats> StatsTubeAsync(string tube, CancellationToken cancellationToken = default)
+    {
+        JobLimits.CheckTube(tube);
+        return RunAsync(async client =>
+        {
+            var stats = await client.StatsTubeAsync(tube, cancellationToken);
+            long Figure(string name) => stats is not null && long.TryParse(stats.GetValueOrDefault(name), NumberStyles.None, CultureInfo.InvariantCulture, out var value) ? value : 0;
+            return new TubeStats(tube, Figure("current-jobs-ready"), Figure("current-jobs-reserved"), Figure("current-jobs-buried"),
+                Figure("current-jobs-delayed"), Figure("current-watching"), Figure("total-jobs"));
+        }, cancellationToken);
+    }
+
+    public Task<IReadOnlyList<string>> ListTubesAsync(CancellationToken cancellationToken = default) =>
+        RunAsync(client => client.ListTubesAsync(cancellationToken), cancellationToken);
+
+    /// <summary>Closes the connection; the server puts this session's reserved jobs back at once.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+        // Interrupts a reserve that is waiting, so the gate comes free.
+        await _closing.CancelAsync();
+        await _nudge.DisposeAsync();
+        await _gate.WaitAsync();
+        try
+        {
+            if (_client is not null)
+            {
+                await _client.DisposeAsync();
+                _client = null;
+            }
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private async Task<T> RunAsync<T>(Func<BeanstalkClient, Task<T>> operation, CancellationToken cancellationToken)
+    {
+        ObjectDisposedException.ThrowIf(_disposed == 1, this);
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            ObjectDisposedException.ThrowIf(_disposed == 1, this);
+            return await operation(await ConnectedAsync(cancellationToken));
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private async Task<BeanstalkClient> ConnectedAsync(CancellationToken cancellationToken)
+    {
+        if (_client is { } current)
+        {
+            if (!current.LooksDead())
+            {
+                return current;
+            }
+            _logger.LogWarning("connection to beanstalkd at {Endpoint} lost ({Reason}); its reserved jobs are back in their tubes; reconnecting",
+                _options.Endpoint, current.ClosedReason);
+            _client = null;
+            await current.DisposeAsync();
+            lock (_nudgeLock)
+            {
+                _ttrs.Clear();
+                _nudgeDue.Clear();
+            }
+        }
+        var wait = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), _retryAt);
+        if (_retryAt != 0 && wait > TimeSpan.Zero)
+        {
+            await Task.Delay(wait, cancellationToken);
+        }
+        try
+        {
+            _client = await BeanstalkClient.ConnectAsync(_options, _tls, cancellationToken);
+        }
+        catch (BeanstalkConnectionException ex)
+        {
+            var delay = _backoff.Next();
+            _retryAt = Stopwatch.GetTimestamp() + Ticks(delay);
+            throw new BeanstalkConnectionException(ex.Error, $"{ex.Message} (this session tries again in {delay.TotalSeconds:0.#} s)", ex);
+        }
+        _backoff.Reset();
+        _retryAt = 0;
+        Reconnects++;
+        _logger.LogInformation("reconnected to beanstalkd at {Endpoint}", _options.Endpoint);
+        return _client;
+    }
+
+    private bool Forget(long id, bool done)
+    {
+        if (done)
+        {
+            lock (_nudgeLock)
+            {
+                _ttrs.Remove(id);
+                _nudgeDue.Remove(id);
+            }
+        }
+        return done;
+    }
+
+    // Called under _nudgeLock.
+    private void ArmNudge()
+    {
+        if (_nudgeDue.Count == 0 || _disposed == 1)
+        {
+            return;
+        }
+        var next = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), _nudgeDue.Values.Min());
+        _nudge.Change(next > TimeSpan.Zero ? next : TimeSpan.Zero, Timeout.InfiniteTimeSpan);
+    }
+
+    private void NudgeDue()
+    {
+        lock (_nudgeLock)
+        {
+            var now = Stopwatch.GetTimestamp();
+            foreach (var id in _nudgeDue.Where(due => due.Value <= now).Select(due => due.Key).ToList())
+            {
+                _nudgeDue.Remove(id);
+            }
+            ArmNudge();
+        }
+        _ = NudgeAsync();
+    }
+
+    private async Task NudgeAsync()
+    {
+        // A command in progress (or a reserve waiting in one-second slices) nudges the server by itself.
+        if (_disposed == 1 || !await _gate.WaitAsync(0))
+        {
+            return;
+        }
+        try
+        {
+            if (_client is { } client && !client.LooksDead())
+            {
+                await client.PingAsync();
+            }
+        }
+        catch (BeanstalkException ex)
+        {
+            _logger.LogDebug(ex, "no-op to beanstalkd at {Endpoint} failed: {Message}", _options.Endpoint, ex.Message);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private static long Ticks(TimeSpan span) => (long)(span.TotalSeconds * Stopwatch.Frequency);
+
+    private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
+}

@@ -1,0 +1,15 @@
+using Reimzul.Queue;
+using Reimzul.Queue.Beanstalk;
+using Reimzul.Tests.Support;
+
+namespace Reimzul.Tests.Queue.Beanstalk;
+
+/// <summary>The whole queue contract against a real beanstalkd (binlog on); time passes for real.</summary>
+public sealed class BeanstalkdJobQueueFacts(BeanstalkdServer server) : JobQueueContract, IClassFixture<BeanstalkdServer>
+{
+    private readonly BeanstalkdJobQueueFactory _factory = new(server.Options);
+
+    protected override Task<IJobQueue> OpenSessionAsync() => _factory.OpenAsync();
+
+    protected override Task PassTimeAsync(TimeSpan duration) => Task.Delay(duration);
+}
