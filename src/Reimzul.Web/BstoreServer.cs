@@ -49,7 +49,7 @@ public static class BstoreServer
             }
             var manifest = await Replies.ReadJsonAsync(context.Request, RemoteJsonContext.Default.ResultManifest, cancellationToken);
             var state = await uploads.BeginAsync(manifest, worker, cancellationToken);
-            return Results.Json(state, RemoteJsonContext.Default.UploadState);
+            return Results.Json(state, RemoteJsonContext.Readable.UploadState);
         }));
         results.MapPut("/{id}/files/{name}", (HttpContext context, string id, string name) => Replies.GuardAsync(async () =>
         {
@@ -67,7 +67,7 @@ public static class BstoreServer
                 return refusal;
             }
             var committed = await uploads.CommitAsync(id, worker, context.RequestAborted);
-            return Results.Json(committed, RemoteJsonContext.Default.CommitResult);
+            return Results.Json(committed, RemoteJsonContext.Readable.CommitResult);
         }));
 
         return new WebServer("bstore", app);

@@ -59,7 +59,7 @@ public static class ControllerServer
                 return refusal;
             }
             var result = await uploads.UploadAsync(name, context.Request, submitter, context.RequestAborted);
-            return Results.Json(result, RemoteJsonContext.Default.SrpmUploadResult, statusCode: result.Created ? StatusCodes.Status201Created : StatusCodes.Status200OK);
+            return Results.Json(result, RemoteJsonContext.Readable.SrpmUploadResult, statusCode: result.Created ? StatusCodes.Status201Created : StatusCodes.Status200OK);
         }));
         app.MapMethods(srpmRoute, [HttpMethods.Post, HttpMethods.Delete, HttpMethods.Patch], (HttpContext context) =>
             Replies.MethodNotAllowed(context, "GET, HEAD, PUT"));
@@ -72,7 +72,7 @@ public static class ControllerServer
             }
             var request = await Replies.ReadJsonAsync(context.Request, RemoteJsonContext.Default.SubmitRequest, cancellationToken);
             var result = await submits.SubmitAsync(request, submitter, cancellationToken);
-            return Results.Json(result, RemoteJsonContext.Default.SubmitResult, statusCode: StatusCodes.Status201Created);
+            return Results.Json(result, RemoteJsonContext.Readable.SubmitResult, statusCode: StatusCodes.Status201Created);
         }));
 
         return new WebServer("controller", app);

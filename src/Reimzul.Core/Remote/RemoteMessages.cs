@@ -1,3 +1,5 @@
+using System.Text.Encodings.Web;
+using System.Text.Json;
 using System.Text.Json.Serialization;
 
 namespace Reimzul.Remote;
@@ -91,4 +93,12 @@ public sealed record ErrorBody([property: JsonPropertyName("error")] string Erro
 [JsonSerializable(typeof(SubmitResult))]
 [JsonSerializable(typeof(SrpmUploadResult))]
 [JsonSerializable(typeof(ErrorBody))]
-public sealed partial class RemoteJsonContext : JsonSerializerContext;
+public sealed partial class RemoteJsonContext : JsonSerializerContext
+{
+    /// <summary>As <see cref="JsonSerializerContext"/>'s default, but messages keep their quotes readable (<c>'</c>, not <c>\u0027</c>) for people reading answers with curl.</summary>
+    public static RemoteJsonContext Readable { get; } = new(new JsonSerializerOptions
+    {
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    });
+}

@@ -21,6 +21,22 @@ internal static class RepoFiles
         Directory.CreateDirectory(repo);
         var files = new PhysicalFileProvider(repo, ExclusionFilters.Sensitive);
         var requestPath = new PathString(RemoteProtocol.RepoPrefix);
+        // Middleware rather than a route: a route on these paths would turn every GET into routing's own 405.
+        app.Use(async (context, next) =>
+        {
+            if (context.Request.Path.StartsWithSegments(requestPath) && !HttpMethods.IsGet(context.Request.Method) && !HttpMethods.IsHead(context.Request.Method))
+            {
+                await Replies.MethodNotAllowed(context, "GET, HEAD").ExecuteAsync(context);
+                return;
+            }
+            // The file provider hides dot files but not what lies inside dot dirs, such as createrepo_c's .repodata in progress.
+            if (context.Request.Path.StartsWithSegments(requestPath, out var rest) && rest.Value is { } inRepo && inRepo.Contains("/.", StringComparison.Ordinal))
+            {
+                await Replies.Error(StatusCodes.Status404NotFound, "hidden entries of the repo are not served").ExecuteAsync(context);
+                return;
+            }
+            await next(context);
+        });
         if (listing)
         {
             app.UseDirectoryBrowser(new DirectoryBrowserOptions { RequestPath = requestPath, FileProvider = files, RedirectToAppendTrailingSlash = true });
@@ -33,8 +49,6 @@ internal static class RepoFiles
             ServeUnknownFileTypes = true,
             DefaultContentType = "application/octet-stream",
         });
-        app.MapMethods(RemoteProtocol.RepoPrefix + "/{**path}", [HttpMethods.Put, HttpMethods.Post, HttpMethods.Delete, HttpMethods.Patch],
-            (HttpContext context) => Replies.MethodNotAllowed(context, "GET, HEAD"));
     }
 
     /// <summary>Logs display in a browser; RPMs and compressed metadata download.</summary>

@@ -9,7 +9,7 @@ namespace Reimzul.Web.Hosting;
 internal static class Replies
 {
     public static IResult Error(int status, string message) =>
-        Results.Json(new ErrorBody(message), RemoteJsonContext.Default.ErrorBody, statusCode: status);
+        Results.Json(new ErrorBody(message), RemoteJsonContext.Readable.ErrorBody, statusCode: status);
 
     public static IResult From(RequestRefusedException refusal) => Error(refusal.Status, refusal.Message);
 
