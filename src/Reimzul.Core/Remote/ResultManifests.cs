@@ -25,16 +25,18 @@ public static class ResultManifests
         {
             throw new InvalidDataException($"result dir {resultDir} holds a subdirectory ({Path.GetFileName(subdir)}); only files can be uploaded");
         }
-        var files = new List<ManifestFile>();
-        foreach (var path in Directory.EnumerateFiles(resultDir).Order(StringComparer.Ordinal))
+        var paths = Directory.EnumerateFiles(resultDir).Order(StringComparer.Ordinal).ToList();
+        foreach (var path in paths)
         {
-            var name = Path.GetFileName(path);
-            if (!TryValidateFileName(name, out var error))
+            if (!TryValidateFileName(Path.GetFileName(path), out var error))
             {
                 throw new InvalidDataException($"result dir {resultDir}: {error}");
             }
-            files.Add(new ManifestFile(name, new FileInfo(path).Length, await FileDigest.Sha256HexAsync(path, cancellationToken).ConfigureAwait(false)));
         }
+        // Hashing is most of the cost before the first byte is sent; spread it over the cores.
+        var files = new ManifestFile[paths.Count];
+        await Parallel.ForEachAsync(Enumerable.Range(0, paths.Count), new ParallelOptions { CancellationToken = cancellationToken, MaxDegreeOfParallelism = Environment.ProcessorCount },
+            async (i, token) => files[i] = new ManifestFile(Path.GetFileName(paths[i]), new FileInfo(paths[i]).Length, await FileDigest.Sha256HexAsync(paths[i], token).ConfigureAwait(false))).ConfigureAwait(false);
         var manifest = new ResultManifest { Target = target, PkgName = pkgName, Timestamp = timestamp, Evr = evr, Arch = arch, Files = files };
         return TryValidate(manifest, out var invalid) ? manifest : throw new InvalidDataException(invalid);
     }
