@@ -19,9 +19,7 @@ public static class BstoreServer
 {
     /// <summary>The service as configured in <c>[bstore]</c> and <c>[tls]</c>; nothing listens before it is started.</summary>
     /// <exception cref="ConfigException">TLS or authentication settings are inconsistent, or their files unusable.</exception>
-    public static WebServer Create(ReimzulConfig config, ILoggerFactory loggerFactory) => Create(config, loggerFactory, TimeProvider.System);
-
-    internal static WebServer Create(ReimzulConfig config, ILoggerFactory loggerFactory, TimeProvider time)
+    public static WebServer Create(ReimzulConfig config, ILoggerFactory loggerFactory)
     {
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(loggerFactory);
@@ -35,7 +33,7 @@ public static class BstoreServer
         }
         var app = builder.Build();
 
-        var uploads = new ResultUploads(config.Paths, config.BstoreBaseUrl, loggerFactory, time);
+        var uploads = new ResultUploads(config.Paths, config.BstoreBaseUrl, loggerFactory, TimeProvider.System);
         Directory.CreateDirectory(uploads.Root);
         uploads.SweepAbandoned();
         RepoFiles.Map(app, config.Paths.Repo, config.Bstore.Listing);

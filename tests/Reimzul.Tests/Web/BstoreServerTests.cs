@@ -134,6 +134,31 @@ public sealed class BstoreServerTests(WebFixture fixture) : IAsyncDisposable
         Assert.Empty(Directory.GetFileSystemEntries(UploadsDir));
     }
 
+    [Fact]
+    public async Task AnUploadAbandonedForADayIsRemovedWhenBstoreStarts()
+    {
+        var url = await site.StartBstoreAsync(WebAuth.TokensOverHttp);
+        using var http = site.RawClient(url, token: WebSite.AliceToken);
+        var (result, _) = ResultFiles.Make(site.Temp("worker"));
+        var state = await BeginAsync(http, await ResultFiles.ManifestAsync(result));
+        using (await PutAsync(http, state.UploadId, "build.log", File.ReadAllBytes(Path.Combine(result.ResultDir, "build.log"))))
+        {
+        }
+        var abandoned = Path.Combine(UploadsDir, state.UploadId);
+        var dayAndAHalfAgo = DateTime.UtcNow.AddHours(-36);
+        foreach (var dir in Directory.GetDirectories(abandoned).Append(abandoned))
+        {
+            Directory.SetLastWriteTimeUtc(dir, dayAndAHalfAgo);
+        }
+        var recent = ResultFiles.Make(site.Temp("other")).Result;
+        var inProgress = await BeginAsync(http, await ResultFiles.ManifestAsync(recent));
+
+        await site.StartBstoreAsync(WebAuth.TokensOverHttp);
+
+        Assert.False(Directory.Exists(abandoned));
+        Assert.True(Directory.Exists(Path.Combine(UploadsDir, inProgress.UploadId)));
+    }
+
     [Theory]
     [InlineData("file", "../escaped")]
     [InlineData("file", "/etc/passwd")]
