@@ -63,8 +63,6 @@ public static class RemoteHttp
             SslOptions = ssl,
             ConnectTimeout = TimeSpan.FromSeconds(15),
             PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1),
-            // Workers talk to one or two services; nothing to gain from a proxy picked up from the environment.
-            UseProxy = false,
         };
     }
 
