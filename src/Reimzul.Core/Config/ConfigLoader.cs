@@ -17,7 +17,13 @@ public static class ConfigLoader
 
     internal static readonly IReadOnlyDictionary<string, string[]> KnownKeys = new Dictionary<string, string[]>(StringComparer.Ordinal)
     {
-        ["bstore"] = ["base_url", "rsync_url", "rsync_path", "rsync_password_file", "rsync_attempts", "rsync_retry_delay", "rsync_max_retry_delay", "rsync_timeout"],
+        ["bstore"] =
+        [
+            "base_url", "url", "listen", "port", "https", "client_certs", "tokens", "token_file", "listing", "upload_retry_limit",
+            "rsync_url", "rsync_path", "rsync_password_file", "rsync_attempts", "rsync_retry_delay", "rsync_max_retry_delay", "rsync_timeout",
+        ],
+        ["controller"] = ["url", "listen", "port", "https", "client_certs", "tokens", "token_file", "max_srpm_mb"],
+        ["tls"] = ["ca_cert", "server_cert", "server_key", "client_cert", "client_key"],
         ["scm"] = ["git_url"],
         ["logs"] = ["logfile"],
         ["mail"] = ["notifications", "mail_from", "smtp_host", "smtp_port"],
@@ -105,6 +111,9 @@ public static class ConfigLoader
             History = new HistoryOptions { Backend = Section("history").OneOf("backend", "history backend", "sqlite") ?? defaults.History.Backend },
             Mail = ReadMail(Section("mail"), Section(MailRecipientsSection)),
             Mqtt = ReadMqtt(Section("mqtt"), configDir),
+            Controller = ReadController(Section("controller"), configDir),
+            Bstore = ReadBstore(Section("bstore"), configDir),
+            Tls = ReadTls(Section("tls"), configDir),
         };
     }
 
@@ -263,6 +272,52 @@ public static class ConfigLoader
             Password = NonEmpty(mqtt.Text("password")),
         };
     }
+
+    private static ControllerOptions ReadController(ConfigSection controller, string configDir)
+    {
+        var defaults = new ControllerOptions();
+        var maxSrpmMb = controller.Long("max_srpm_mb", 1, 1024L * 1024);
+        return new ControllerOptions
+        {
+            Http = ReadHttpService(controller, configDir, defaults.Http),
+            MaxSrpmBytes = maxSrpmMb is { } mb ? mb * 1024 * 1024 : defaults.MaxSrpmBytes,
+        };
+    }
+
+    private static BstoreOptions ReadBstore(ConfigSection bstore, string configDir)
+    {
+        var defaults = new BstoreOptions();
+        return new BstoreOptions
+        {
+            Http = ReadHttpService(bstore, configDir, defaults.Http),
+            Listing = bstore.Bool("listing") ?? defaults.Listing,
+            UploadRetryLimit = bstore.Duration("upload_retry_limit", TimeSpan.FromSeconds(1), LongestDuration) ?? defaults.UploadRetryLimit,
+        };
+    }
+
+    // The keys [controller] and [bstore] share; files named relative to the config file, as certificates are.
+    private static HttpServiceOptions ReadHttpService(ConfigSection section, string configDir, HttpServiceOptions defaults) => new()
+    {
+        Url = section.Checked("url", CheckHttpUrl) ?? defaults.Url,
+        Listen = section.Checked("listen", CheckListenAddress) ?? defaults.Listen,
+        Port = section.Port("port") ?? defaults.Port,
+        Https = section.Bool("https") ?? defaults.Https,
+        ClientCerts = section.Bool("client_certs") ?? defaults.ClientCerts,
+        Tokens = section.Path("tokens", configDir),
+        TokenFile = section.Path("token_file", configDir),
+    };
+
+    private static TlsOptions ReadTls(ConfigSection tls, string configDir) => new()
+    {
+        CaCert = tls.Path("ca_cert", configDir),
+        ServerCert = tls.Path("server_cert", configDir),
+        ServerKey = tls.Path("server_key", configDir),
+        ClientCert = tls.Path("client_cert", configDir),
+        ClientKey = tls.Path("client_key", configDir),
+    };
+
+    private static string? CheckListenAddress(string value) =>
+        value == "*" || System.Net.IPAddress.TryParse(value, out _) ? null : $"'{value}' is not an IP address or *";
 
     private static string? CheckHttpUrl(string value) =>
         Uri.TryCreate(value, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps)

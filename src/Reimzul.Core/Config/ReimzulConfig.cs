@@ -20,6 +20,15 @@ public sealed record ReimzulConfig
     /// <summary><c>[bstore] rsync_url</c> and the other <c>rsync_*</c> keys: when set, workers push results to this rsync daemon module instead of the local repo.</summary>
     public Store.RsyncOptions? BstoreRsync { get; init; }
 
+    /// <summary><c>[controller]</c>: the HTTP(S) service of incoming SRPMs and remote submits, and how clients reach it.</summary>
+    public ControllerOptions Controller { get; init; } = new();
+
+    /// <summary><c>[bstore]</c> (besides <c>base_url</c>): the HTTP(S) service of result uploads and the repo, and how workers reach it.</summary>
+    public BstoreOptions Bstore { get; init; } = new();
+
+    /// <summary><c>[tls]</c>: certificates of the HTTPS services and of their clients.</summary>
+    public TlsOptions Tls { get; init; } = new();
+
     /// <summary>The file the configuration was read from, if any (for messages).</summary>
     public string? SourceFile { get; init; }
 }
@@ -158,4 +167,64 @@ public sealed record ScmOptions
 {
     /// <summary><c>[scm] git_url</c>: packages are cloned from <c>GIT_URL/r/rpms/PKG.git</c>, sources fetched from <c>GIT_URL/sources</c>.</summary>
     public string GitUrl { get; init; } = "https://git.centos.org";
+}
+
+/// <summary>What the controller and bstore services share: where they listen, how they authenticate writers, where clients find them.</summary>
+public sealed record HttpServiceOptions
+{
+    /// <summary><c>url</c>: where clients reach the service.</summary>
+    public required string Url { get; init; }
+
+    /// <summary><c>listen</c>: the address to listen on; <c>*</c> is every address (IPv4 and IPv6).</summary>
+    public string Listen { get; init; } = "*";
+
+    /// <summary><c>port</c>; 0 picks a free port (tests only: the INI accepts 1 to 65535).</summary>
+    public int Port { get; init; }
+
+    /// <summary><c>https</c>: serve TLS with <c>[tls] server_cert</c> and <c>server_key</c>.</summary>
+    public bool Https { get; init; }
+
+    /// <summary><c>client_certs</c>: accept writers by a TLS client certificate signed by <c>[tls] ca_cert</c>; its CN names them.</summary>
+    public bool ClientCerts { get; init; }
+
+    /// <summary><c>tokens</c>: a file of <c>TOKEN NAME</c> lines; a writer sending <c>Authorization: Bearer TOKEN</c> is NAME.</summary>
+    public string? Tokens { get; init; }
+
+    /// <summary><c>token_file</c>: the token this machine sends as a client (first word of the file).</summary>
+    public string? TokenFile { get; init; }
+}
+
+public sealed record ControllerOptions
+{
+    public const int DefaultPort = 11080;
+
+    public HttpServiceOptions Http { get; init; } = new() { Url = $"http://localhost:{DefaultPort}/", Port = DefaultPort };
+
+    /// <summary><c>max_srpm_mb</c>: the largest SRPM a remote submit may upload.</summary>
+    public long MaxSrpmBytes { get; init; } = 2048L * 1024 * 1024;
+}
+
+public sealed record BstoreOptions
+{
+    public const int DefaultPort = 11081;
+
+    public HttpServiceOptions Http { get; init; } = new() { Url = $"http://localhost:{DefaultPort}/", Port = DefaultPort };
+
+    /// <summary><c>listing</c>: show directory listings of the repo tree.</summary>
+    public bool Listing { get; init; } = true;
+
+    /// <summary><c>upload_retry_limit</c>: how long a worker keeps retrying an upload to an unreachable bstore before it gives the job back.</summary>
+    public TimeSpan UploadRetryLimit { get; init; } = TimeSpan.FromMinutes(15);
+}
+
+/// <summary>PEM files. Servers present the server pair and check client certificates against the CA; clients check servers against the CA and present the client pair.</summary>
+public sealed record TlsOptions
+{
+    /// <summary><c>ca_cert</c>: CA certificate(s); when unset, clients trust the system's CAs and servers accept no client certificate.</summary>
+    public string? CaCert { get; init; }
+
+    public string? ServerCert { get; init; }
+    public string? ServerKey { get; init; }
+    public string? ClientCert { get; init; }
+    public string? ClientKey { get; init; }
 }

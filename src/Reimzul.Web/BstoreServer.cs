@@ -1,0 +1,73 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Reimzul.Config;
+using Reimzul.Remote;
+using Reimzul.Web.Auth;
+using Reimzul.Web.Bstore;
+using Reimzul.Web.Hosting;
+
+namespace Reimzul.Web;
+
+/// <summary>
+/// The bstore service (<c>reimzul bstore</c>, port 11081): serves the repo tree read-only under <c>/bstore/repo/</c>
+/// (repodata, RPMs, build logs; listings when <c>[bstore] listing</c>) and accepts result uploads from authenticated
+/// workers under <c>/bstore/results</c> (see <see cref="Store.HttpResultStore"/> for the client).
+/// </summary>
+public static class BstoreServer
+{
+    /// <summary>The service as configured in <c>[bstore]</c> and <c>[tls]</c>; nothing listens before it is started.</summary>
+    /// <exception cref="ConfigException">TLS or authentication settings are inconsistent, or their files unusable.</exception>
+    public static WebServer Create(ReimzulConfig config, ILoggerFactory loggerFactory)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        ArgumentNullException.ThrowIfNull(loggerFactory);
+        var logger = loggerFactory.CreateLogger("Reimzul.Web.Bstore");
+        var http = config.Bstore.Http;
+        var auth = WriterAuthenticator.Create(config, "bstore", http, logger);
+        var builder = WebApps.CreateBuilder(config, "bstore", http, loggerFactory);
+        if (config.Bstore.Listing)
+        {
+            builder.Services.AddDirectoryBrowser();
+        }
+        var app = builder.Build();
+
+        var uploads = new ResultUploads(config.Paths, config.BstoreBaseUrl, loggerFactory, TimeProvider.System);
+        Directory.CreateDirectory(uploads.Root);
+        uploads.SweepAbandoned();
+        RepoFiles.Map(app, config.Paths.Repo, config.Bstore.Listing);
+
+        var results = app.MapGroup(RemoteProtocol.ResultsPath);
+        results.MapPost("/", (HttpContext context, CancellationToken cancellationToken) => Replies.GuardAsync(async () =>
+        {
+            if (!auth.TryAuthenticate(context, out var worker, out var refusal))
+            {
+                return refusal;
+            }
+            var manifest = await Replies.ReadJsonAsync(context.Request, RemoteJsonContext.Default.ResultManifest, cancellationToken);
+            var state = await uploads.BeginAsync(manifest, worker, cancellationToken);
+            return Results.Json(state, RemoteJsonContext.Readable.UploadState);
+        }));
+        results.MapPut("/{id}/files/{name}", (HttpContext context, string id, string name) => Replies.GuardAsync(async () =>
+        {
+            if (!auth.TryAuthenticate(context, out _, out var refusal))
+            {
+                return refusal;
+            }
+            await uploads.ReceiveFileAsync(id, name, context.Request, context.RequestAborted);
+            return Results.Created();
+        }));
+        results.MapPost("/{id}/commit", (HttpContext context, string id) => Replies.GuardAsync(async () =>
+        {
+            if (!auth.TryAuthenticate(context, out var worker, out var refusal))
+            {
+                return refusal;
+            }
+            var committed = await uploads.CommitAsync(id, worker, context.RequestAborted);
+            return Results.Json(committed, RemoteJsonContext.Readable.CommitResult);
+        }));
+
+        return new WebServer("bstore", app);
+    }
+}

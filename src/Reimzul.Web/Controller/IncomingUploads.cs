@@ -1,0 +1,105 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Reimzul.Remote;
+using Reimzul.Rpm;
+using Reimzul.Validation;
+using Reimzul.Web.Hosting;
+
+namespace Reimzul.Web.Controller;
+
+/// <summary>
+/// Places an uploaded SRPM in the incoming dir: streamed to a hidden temp file there, checked against the SHA-256 the
+/// client sent and read as a source RPM, then renamed into place, so a worker never sees half an SRPM. An SRPM of the
+/// same name is never replaced: the same content is a success, another content a conflict.
+/// </summary>
+internal sealed class IncomingUploads(string incoming, long maxBytes, IncomingChecksums checksums, ILogger logger)
+{
+    public async Task<SrpmUploadResult> UploadAsync(string name, HttpRequest request, string submitter, CancellationToken cancellationToken)
+    {
+        if (!InputRules.TryValidateSrpmFileName(name, out var error))
+        {
+            throw new RequestRefusedException(StatusCodes.Status400BadRequest, error);
+        }
+        var expected = request.Headers[RemoteProtocol.Sha256Header].ToString();
+        if (!FileDigest.IsSha256Hex(expected))
+        {
+            throw new RequestRefusedException(StatusCodes.Status400BadRequest, $"send the SRPM's SHA-256 (64 hex digits) in the {RemoteProtocol.Sha256Header} header");
+        }
+        expected = expected.ToLowerInvariant();
+        if (request.ContentLength > maxBytes)
+        {
+            throw TooLarge(name, request.ContentLength.Value);
+        }
+
+        Directory.CreateDirectory(incoming);
+        var final = Path.Combine(incoming, name);
+        var temporary = Path.Combine(incoming, $".{name}.{Guid.NewGuid():N}.tmp");
+        try
+        {
+            var received = await BodyReceiver.ReceiveAsync(request, temporary, maxBytes, cancellationToken);
+            if (received.TooLong)
+            {
+                throw TooLarge(name, received.Length);
+            }
+            if (received.Sha256 != expected)
+            {
+                throw new RequestRefusedException(StatusCodes.Status422UnprocessableEntity,
+                    $"the upload of '{name}' arrived damaged: {received.Length} bytes with sha256 {received.Sha256}, expected {expected}; send it again");
+            }
+            CheckSource(temporary, name);
+
+            if (File.Exists(final))
+            {
+                return await SameOrConflictAsync(final, name, expected, cancellationToken);
+            }
+            try
+            {
+                File.Move(temporary, final, overwrite: false);
+            }
+            catch (IOException) when (File.Exists(final))
+            {
+                // Another upload of that name won the race: fine if it is this one.
+                return await SameOrConflictAsync(final, name, expected, cancellationToken);
+            }
+            checksums.Remember(final, expected);
+            logger.LogInformation("{Submitter} uploaded {Srpm} ({Bytes} bytes, sha256 {Sha256})", submitter, name, received.Length, expected);
+            return new SrpmUploadResult { Srpm = name, Sha256 = expected, Created = true };
+        }
+        finally
+        {
+            File.Delete(temporary);
+        }
+    }
+
+    private RequestRefusedException TooLarge(string name, long length) =>
+        new(StatusCodes.Status413PayloadTooLarge, $"'{name}' is larger than {maxBytes / (1024 * 1024)} MiB ([controller] max_srpm_mb); got {length} bytes or more");
+
+    private async Task<SrpmUploadResult> SameOrConflictAsync(string final, string name, string sha256, CancellationToken cancellationToken)
+    {
+        if (await checksums.GetAsync(final, cancellationToken) == sha256)
+        {
+            return new SrpmUploadResult { Srpm = name, Sha256 = sha256, Created = false };
+        }
+        // The local submit's message: the remedy is the same.
+        throw new RequestRefusedException(StatusCodes.Status409Conflict,
+            $"the incoming dir already holds a different SRPM named '{name}'; rebuild it with a new release, or remove {final}");
+    }
+
+    // The local submit's check (RpmHeaderReader.ReadSource), read from the stream so the message names the SRPM, not the temp file.
+    private static void CheckSource(string path, string name)
+    {
+        try
+        {
+            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 4096);
+            var info = RpmHeaderReader.Read(stream);
+            if (!info.IsSource)
+            {
+                throw new RpmFormatException($"{name} is a binary RPM (arch {info.Arch}), not a source RPM");
+            }
+        }
+        catch (RpmFormatException ex)
+        {
+            throw new RequestRefusedException(StatusCodes.Status400BadRequest, $"'{name}' is not a usable source RPM: {ex.Message}");
+        }
+    }
+}

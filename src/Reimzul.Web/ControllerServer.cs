@@ -1,0 +1,80 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Reimzul.Config;
+using Reimzul.Queue;
+using Reimzul.Remote;
+using Reimzul.Validation;
+using Reimzul.Web.Auth;
+using Reimzul.Web.Controller;
+using Reimzul.Web.Hosting;
+
+namespace Reimzul.Web;
+
+/// <summary>
+/// The controller service (<c>reimzul controller</c>, port 11080): serves the incoming SRPMs read-only at
+/// <c>GET /reimzul-incoming/NAME</c> (with their SHA-256 in <c>X-Reimzul-Sha256</c>) and accepts remote submits from
+/// authenticated submitters: <c>PUT /reimzul-incoming/NAME</c> (the SRPM) and <c>POST /reimzul/submit</c> (the build).
+/// </summary>
+public static class ControllerServer
+{
+    /// <summary>The service as configured in <c>[controller]</c> and <c>[tls]</c>; nothing listens before it is started.</summary>
+    /// <exception cref="ConfigException">TLS or authentication settings are inconsistent, or their files unusable.</exception>
+    public static WebServer Create(ReimzulConfig config, IJobQueueFactory queues, ILoggerFactory loggerFactory)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        ArgumentNullException.ThrowIfNull(queues);
+        ArgumentNullException.ThrowIfNull(loggerFactory);
+        var logger = loggerFactory.CreateLogger("Reimzul.Web.Controller");
+        var http = config.Controller.Http;
+        var auth = WriterAuthenticator.Create(config, "controller", http, logger);
+        var builder = WebApps.CreateBuilder(config, "controller", http, loggerFactory);
+        var app = builder.Build();
+
+        var incoming = config.Paths.Incoming;
+        Directory.CreateDirectory(incoming);
+        var checksums = new IncomingChecksums();
+        var uploads = new IncomingUploads(incoming, config.Controller.MaxSrpmBytes, checksums, logger);
+        var submits = new RemoteSubmits(config, queues, logger);
+
+        var srpmRoute = RemoteProtocol.IncomingPrefix + "/{name}";
+        app.MapMethods(srpmRoute, [HttpMethods.Get, HttpMethods.Head], (HttpContext context, string name) => Replies.GuardAsync(async () =>
+        {
+            if (!InputRules.TryValidateSrpmFileName(name, out var error))
+            {
+                return Replies.Error(StatusCodes.Status400BadRequest, error);
+            }
+            var path = Path.Combine(incoming, name);
+            if (!File.Exists(path))
+            {
+                return Replies.Error(StatusCodes.Status404NotFound, $"SRPM '{name}' is not in the incoming dir");
+            }
+            context.Response.Headers[RemoteProtocol.Sha256Header] = await checksums.GetAsync(path, context.RequestAborted);
+            return Results.File(path, "application/x-rpm", enableRangeProcessing: true);
+        }));
+        app.MapPut(srpmRoute, (HttpContext context, string name) => Replies.GuardAsync(async () =>
+        {
+            if (!auth.TryAuthenticate(context, out var submitter, out var refusal))
+            {
+                return refusal;
+            }
+            var result = await uploads.UploadAsync(name, context.Request, submitter, context.RequestAborted);
+            return Results.Json(result, RemoteJsonContext.Readable.SrpmUploadResult, statusCode: result.Created ? StatusCodes.Status201Created : StatusCodes.Status200OK);
+        }));
+        app.MapMethods(srpmRoute, [HttpMethods.Post, HttpMethods.Delete, HttpMethods.Patch], (HttpContext context) =>
+            Replies.MethodNotAllowed(context, "GET, HEAD, PUT"));
+
+        app.MapPost(RemoteProtocol.SubmitPath, (HttpContext context, CancellationToken cancellationToken) => Replies.GuardAsync(async () =>
+        {
+            if (!auth.TryAuthenticate(context, out var submitter, out var refusal))
+            {
+                return refusal;
+            }
+            var request = await Replies.ReadJsonAsync(context.Request, RemoteJsonContext.Default.SubmitRequest, cancellationToken);
+            var result = await submits.SubmitAsync(request, submitter, cancellationToken);
+            return Results.Json(result, RemoteJsonContext.Readable.SubmitResult, statusCode: StatusCodes.Status201Created);
+        }));
+
+        return new WebServer("controller", app);
+    }
+}

@@ -1,0 +1,85 @@
+using System.Net;
+using System.Security.Authentication;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Reimzul.Config;
+using Reimzul.Remote;
+
+namespace Reimzul.Web.Hosting;
+
+/// <summary>The Kestrel setup both services share: where to listen, TLS, limits, and the INI config as the only configuration.</summary>
+internal static class WebApps
+{
+    /// <summary>Bodies of JSON requests; file uploads raise their own limit.</summary>
+    public const long SmallBodyLimit = 1024 * 1024;
+
+    public static WebApplicationBuilder CreateBuilder(ReimzulConfig config, string section, HttpServiceOptions http, ILoggerFactory loggerFactory)
+    {
+        var source = config.SourceFile ?? "(no config file)";
+        var https = http.Https ? HttpsOptions(config.Tls, http, source, section) : null;
+        if (!http.Https && http.ClientCerts)
+        {
+            throw new ConfigException(source, null, $"[{section}] client_certs = yes needs https = yes: client certificates come with TLS");
+        }
+
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
+        {
+            Args = [],
+            ContentRootPath = AppContext.BaseDirectory,
+            EnvironmentName = Environments.Production,
+        });
+        // The INI file is the only configuration: no appsettings.json or ASPNETCORE_* variable may add an endpoint.
+        builder.Configuration.Sources.Clear();
+        builder.Logging.ClearProviders();
+        builder.Services.Replace(ServiceDescriptor.Singleton(loggerFactory));
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            kestrel.Limits.MaxRequestBodySize = SmallBodyLimit;
+            void Configure(ListenOptions listen)
+            {
+                // HTTP/1.1 only: uploads are large sequential bodies, where HTTP/2 framing and flow control only cost.
+                listen.Protocols = HttpProtocols.Http1;
+                if (https is not null)
+                {
+                    listen.UseHttps(https);
+                }
+            }
+            if (http.Listen == "*")
+            {
+                kestrel.ListenAnyIP(http.Port, Configure);
+            }
+            else
+            {
+                kestrel.Listen(IPAddress.Parse(http.Listen), http.Port, Configure);
+            }
+        });
+        return builder;
+    }
+
+    private static HttpsConnectionAdapterOptions HttpsOptions(TlsOptions tls, HttpServiceOptions http, string source, string section)
+    {
+        if (tls.ServerCert is null || tls.ServerKey is null)
+        {
+            throw new ConfigException(source, null, $"[{section}] https = yes needs [tls] server_cert and server_key");
+        }
+        var certificate = RemoteHttp.LoadPair(tls.ServerCert, tls.ServerKey, source, "[tls] server_cert/server_key");
+        var chain = RemoteHttp.LoadCertificates(tls.ServerCert, source, "[tls] server_cert");
+        return new HttpsConnectionAdapterOptions
+        {
+            ServerCertificate = certificate,
+            // Intermediates after the leaf in server_cert are sent along.
+            ServerCertificateChain = [.. chain.Skip(1)],
+            SslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
+            ClientCertificateMode = http.ClientCerts ? ClientCertificateMode.AllowCertificate : ClientCertificateMode.NoCertificate,
+            // Checked per request against [tls] ca_cert, so a bad certificate gets a 403 that says why instead of a failed handshake.
+            ClientCertificateValidation = (_, _, _) => true,
+        };
+    }
+}

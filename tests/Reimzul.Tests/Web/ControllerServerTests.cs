@@ -1,0 +1,278 @@
+using System.Net;
+using System.Security.Cryptography;
+using Reimzul.Messages;
+using Reimzul.Queue;
+using Reimzul.Remote;
+using Reimzul.Validation;
+
+namespace Reimzul.Tests.Web;
+
+[Collection(WebCollection.Name)]
+public sealed class ControllerServerTests(WebFixture fixture) : IAsyncDisposable
+{
+    private readonly WebSite site = new(fixture.Certificates);
+
+    public ValueTask DisposeAsync() => site.DisposeAsync();
+
+    private string SrpmName => Path.GetFileName(fixture.Srpm);
+
+    private ControllerClient Client(Uri url, string? cn = null, string? token = null, bool otherCa = false) =>
+        ControllerClient.Create(site.ClientConfig(url, cn is null ? null : fixture.Certificates.Client(cn, otherCa), token));
+
+    private async Task<ReservedJob?> NextJobAsync(string tube)
+    {
+        await using var queue = await site.Queues.OpenAsync();
+        return await queue.ReserveAsync([tube], TimeSpan.Zero);
+    }
+
+    private async Task<long> QueuedJobsAsync()
+    {
+        await using var queue = await site.Queues.OpenAsync();
+        long total = 0;
+        foreach (var tube in Tubes.BuildTubeByArch.Values.Distinct())
+        {
+            total += (await queue.StatsTubeAsync(tube)).Ready;
+        }
+        return total;
+    }
+
+    [Fact]
+    public async Task AWorkerDownloadsAnIncomingSrpmWhoseChecksumMatches()
+    {
+        Directory.CreateDirectory(site.Paths.Incoming);
+        File.Copy(fixture.Srpm, Path.Combine(site.Paths.Incoming, SrpmName));
+        var url = await site.StartControllerAsync(WebAuth.Certificates);
+        using var client = Client(url);
+        var destination = site.Temp("worker/incoming/" + SrpmName);
+
+        var sha256 = await client.DownloadSrpmAsync(SrpmName, destination, CancellationToken.None);
+
+        Assert.Equal(File.ReadAllBytes(fixture.Srpm), File.ReadAllBytes(destination));
+        Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(fixture.Srpm))), sha256);
+        Assert.Single(Directory.GetFiles(Path.GetDirectoryName(destination)!));
+    }
+
+    [Fact]
+    public async Task DownloadingAnSrpmTheControllerLacksIsFileNotFound()
+    {
+        var url = await site.StartControllerAsync(WebAuth.Certificates);
+        using var client = Client(url);
+
+        var error = await Assert.ThrowsAsync<FileNotFoundException>(() => client.DownloadSrpmAsync("missing-1.0-1.src.rpm", site.Temp("x.src.rpm"), CancellationToken.None));
+
+        Assert.Contains("missing-1.0-1.src.rpm", error.Message, StringComparison.Ordinal);
+        Assert.False(File.Exists(site.Temp("x.src.rpm")));
+    }
+
+    [Fact]
+    public async Task ARemoteSubmitUploadsTheSrpmAndQueuesTheLocalSubmitsJobWithTheCertificateCnAsSubmitter()
+    {
+        var url = await site.StartControllerAsync(WebAuth.Certificates);
+        using var client = Client(url, cn: "alice");
+
+        var result = await client.SubmitAsync(fixture.Srpm, "x86_64", "c7.1708.u", ".el7_4", scratch: true, now: true, CancellationToken.None);
+
+        Assert.Equal(File.ReadAllBytes(fixture.Srpm), File.ReadAllBytes(Path.Combine(site.Paths.Incoming, SrpmName)));
+        Assert.Equal([SrpmName], Directory.GetFiles(site.Paths.Incoming).Select(Path.GetFileName));
+        var job = await NextJobAsync("x86_64");
+        Assert.NotNull(job);
+        Assert.Equal(result.JobId, job.Id);
+        Assert.Equal(Tubes.PriorityNow, job.Priority);
+        Assert.True(MessageJson.TryParseBuildJob(job.Body, out var parsed, out var error), error);
+        Assert.Equal(new BuildJob
+        {
+            Srpm = SrpmName,
+            Arch = "x86_64",
+            Target = "c7.1708.u.x86_64",
+            Disttag = ".el7_4",
+            Scratch = true,
+            Submitter = "alice",
+            BuildId = result.BuildId,
+        }, parsed);
+        Assert.Equal(("x86_64", "alice", "c7.1708.u.x86_64", 32), (result.Tube, result.Submitter, result.Target, result.BuildId.Length));
+    }
+
+    [Fact]
+    public async Task ABearerTokenNamesTheSubmitterAndAnOrdinaryJobGoesToTheArchsTube()
+    {
+        var url = await site.StartControllerAsync(WebAuth.TokensOverHttp);
+        using var client = Client(url, token: WebSite.BobToken);
+
+        var result = await client.SubmitAsync(fixture.Srpm, "i686", "c7", ".el7", scratch: false, now: false, CancellationToken.None);
+
+        var job = await NextJobAsync("i386");
+        Assert.NotNull(job);
+        Assert.Equal(Tubes.PriorityNormal, job.Priority);
+        Assert.True(MessageJson.TryParseBuildJob(job.Body, out var parsed, out _));
+        Assert.Equal(("Bob the Builder", "c7.i686", false), (parsed.Submitter, parsed.Target, parsed.Scratch));
+        Assert.Equal(("i386", "Bob the Builder"), (result.Tube, result.Submitter));
+    }
+
+    [Fact]
+    public async Task WithBothMethodsEnabledATokenWorksWithoutACertificate()
+    {
+        var url = await site.StartControllerAsync(WebAuth.Both);
+        using var client = Client(url, token: WebSite.AliceToken);
+
+        var result = await client.SubmitAsync(fixture.Srpm, "noarch", "c7", ".el7", scratch: false, now: false, CancellationToken.None);
+
+        Assert.Equal("alice", result.Submitter);
+    }
+
+    [Fact]
+    public async Task ASubmitWithoutCredentialsIsRefusedWith401AndQueuesNothing()
+    {
+        var url = await site.StartControllerAsync(WebAuth.Both);
+        using var client = Client(url);
+
+        var error = await Assert.ThrowsAsync<RemoteServiceException>(() => client.SubmitAsync(fixture.Srpm, "x86_64", "c7", ".el7", false, false, CancellationToken.None));
+
+        Assert.Equal(HttpStatusCode.Unauthorized, error.Status);
+        Assert.Contains("authentication required", error.Message, StringComparison.Ordinal);
+        Assert.Empty(Directory.Exists(site.Paths.Incoming) ? Directory.GetFiles(site.Paths.Incoming) : []);
+        Assert.Equal(0, await QueuedJobsAsync());
+    }
+
+    [Fact]
+    public async Task ACertificateFromAnotherCaIsRefusedWith403EvenWithAValidToken()
+    {
+        var url = await site.StartControllerAsync(WebAuth.Both);
+        using var client = Client(url, cn: "mallory", token: WebSite.AliceToken, otherCa: true);
+
+        var error = await Assert.ThrowsAsync<RemoteServiceException>(() => client.SubmitAsync(fixture.Srpm, "x86_64", "c7", ".el7", false, false, CancellationToken.None));
+
+        Assert.Equal(HttpStatusCode.Forbidden, error.Status);
+        Assert.Contains("CN=mallory", error.Message, StringComparison.Ordinal);
+        Assert.Equal(0, await QueuedJobsAsync());
+    }
+
+    [Fact]
+    public async Task AnUnknownTokenIsRefusedWith401()
+    {
+        var url = await site.StartControllerAsync(WebAuth.TokensOverHttp);
+        using var client = Client(url, token: "not-a-token-anyone-was-given");
+
+        var error = await Assert.ThrowsAsync<RemoteServiceException>(() => client.SubmitAsync(fixture.Srpm, "x86_64", "c7", ".el7", false, false, CancellationToken.None));
+
+        Assert.Equal(HttpStatusCode.Unauthorized, error.Status);
+        Assert.Contains("token is not accepted", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AServiceWithoutAnyAuthenticationRefusesWritesButServesReads()
+    {
+        Directory.CreateDirectory(site.Paths.Incoming);
+        File.Copy(fixture.Srpm, Path.Combine(site.Paths.Incoming, SrpmName));
+        var url = await site.StartControllerAsync(new WebAuth(Https: false, ClientCerts: false, Tokens: false));
+        using var client = Client(url, token: WebSite.AliceToken);
+
+        var error = await Assert.ThrowsAsync<RemoteServiceException>(() => client.SubmitAsync(SrpmName, "x86_64", "c7", ".el7", false, false, CancellationToken.None));
+        await client.DownloadSrpmAsync(SrpmName, site.Temp("copy.src.rpm"), CancellationToken.None);
+
+        Assert.Equal(HttpStatusCode.Forbidden, error.Status);
+        Assert.Contains("accepts no writes", error.Message, StringComparison.Ordinal);
+        Assert.True(File.Exists(site.Temp("copy.src.rpm")));
+    }
+
+    [Fact]
+    public async Task AFileThatIsNotAnSrpmIsRefusedAndLeavesNothingInIncoming()
+    {
+        var url = await site.StartControllerAsync(WebAuth.TokensOverHttp);
+        using var http = site.RawClient(url, token: WebSite.AliceToken);
+        var garbage = "this is not an rpm at all, just text"u8.ToArray();
+
+        using var content = new ByteArrayContent(garbage);
+        using var request = new HttpRequestMessage(HttpMethod.Put, RemoteProtocol.IncomingPath("fake-1.0-1.src.rpm")) { Content = content };
+        request.Headers.Add(RemoteProtocol.Sha256Header, Convert.ToHexStringLower(SHA256.HashData(garbage)));
+        using var response = await http.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("'fake-1.0-1.src.rpm' is not a usable source RPM", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Empty(Directory.GetFileSystemEntries(site.Paths.Incoming));
+    }
+
+    [Fact]
+    public async Task AnUploadThatArrivesDamagedIsRefusedWith422()
+    {
+        var url = await site.StartControllerAsync(WebAuth.TokensOverHttp);
+        using var http = site.RawClient(url, token: WebSite.AliceToken);
+        var bytes = File.ReadAllBytes(fixture.Srpm);
+
+        using var request = new HttpRequestMessage(HttpMethod.Put, RemoteProtocol.IncomingPath(SrpmName)) { Content = new ByteArrayContent(bytes) };
+        request.Headers.Add(RemoteProtocol.Sha256Header, new string('0', 64));
+        using var response = await http.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, response.StatusCode);
+        Assert.Contains("arrived damaged", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Empty(Directory.GetFileSystemEntries(site.Paths.Incoming));
+    }
+
+    [Fact]
+    public async Task AnotherSrpmOfTheSameNameIsAConflictWhileTheSameOneIsFine()
+    {
+        var url = await site.StartControllerAsync(WebAuth.TokensOverHttp);
+        using var client = Client(url, token: WebSite.AliceToken);
+        var first = await client.UploadSrpmAsync(fixture.Srpm, CancellationToken.None);
+
+        var again = await client.UploadSrpmAsync(fixture.Srpm, CancellationToken.None);
+        var error = await Assert.ThrowsAsync<RemoteServiceException>(() => client.UploadSrpmAsync(fixture.SameNameOtherContent, CancellationToken.None));
+
+        Assert.Equal((true, false), (first.Created, again.Created));
+        Assert.Equal(HttpStatusCode.Conflict, error.Status);
+        Assert.Contains($"already holds a different SRPM named '{SrpmName}'", error.Message, StringComparison.Ordinal);
+        Assert.Equal(File.ReadAllBytes(fixture.Srpm), File.ReadAllBytes(Path.Combine(site.Paths.Incoming, SrpmName)));
+    }
+
+    [Theory]
+    [InlineData("sparc", "c7", ".el7")]
+    [InlineData("x86_64", "c7/../../etc", ".el7")]
+    [InlineData("x86_64", "c7", ".el7 rm")]
+    public async Task InvalidSubmitsAreRefusedWithTheLocalSubmitsMessage(string arch, string target, string disttag)
+    {
+        var url = await site.StartControllerAsync(WebAuth.TokensOverHttp);
+        using var client = Client(url, token: WebSite.AliceToken);
+        await client.UploadSrpmAsync(fixture.Srpm, CancellationToken.None);
+        var expected = !InputRules.TryValidateArch(arch, out var message) || !InputRules.TryValidateTarget(target, out message) || !InputRules.TryValidateDisttag(disttag, out message)
+            ? message
+            : throw new InvalidOperationException("the case is valid");
+
+        var error = await Assert.ThrowsAsync<RemoteServiceException>(() => client.SubmitAsync(SrpmName, arch, target, disttag, false, false, CancellationToken.None));
+
+        Assert.Equal(HttpStatusCode.BadRequest, error.Status);
+        Assert.EndsWith(expected, error.Message, StringComparison.Ordinal);
+        Assert.Equal(0, await QueuedJobsAsync());
+    }
+
+    [Fact]
+    public async Task SubmittingAnSrpmTheControllerLacksSaysHowToUploadIt()
+    {
+        var url = await site.StartControllerAsync(WebAuth.TokensOverHttp);
+        using var client = Client(url, token: WebSite.AliceToken);
+
+        var error = await Assert.ThrowsAsync<RemoteServiceException>(() => client.SubmitAsync("nothere-1.0-1.src.rpm", "x86_64", "c7", ".el7", false, false, CancellationToken.None));
+
+        Assert.Equal(HttpStatusCode.BadRequest, error.Status);
+        Assert.Contains("SRPM 'nothere-1.0-1.src.rpm' is not in the incoming dir", error.Message, StringComparison.Ordinal);
+        Assert.Contains("give a path, e.g. ./nothere-1.0-1.src.rpm", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("..%2F..%2Fqueue.db")]
+    [InlineData("%2e%2e")]
+    [InlineData(".hidden.src.rpm")]
+    [InlineData("queue.db")]
+    public async Task DownloadsCannotReachOutsideTheIncomingDir(string rawName)
+    {
+        Directory.CreateDirectory(site.Paths.Incoming);
+        File.WriteAllText(Path.Combine(site.Paths.Incoming, ".hidden.src.rpm"), "temp");
+        File.WriteAllText(site.Paths.QueueDatabase + ".secret", "secret");
+        var url = await site.StartControllerAsync(WebAuth.Certificates);
+        using var http = site.RawClient(url);
+
+        using var response = await http.GetAsync(RemoteProtocol.IncomingPrefix + "/" + rawName);
+
+        // Refused by the name check (400), or by routing when the client already resolved the dots (404); never served.
+        Assert.Contains(response.StatusCode, new[] { HttpStatusCode.BadRequest, HttpStatusCode.NotFound });
+        Assert.DoesNotContain("secret", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+}
