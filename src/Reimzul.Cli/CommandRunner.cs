@@ -16,6 +16,11 @@ public static class CommandRunner
             await Console.Error.WriteLineAsync($"reimzul: {ex.Message}");
             return ex.ExitCode;
         }
+        catch (Reimzul.Config.ConfigException ex)
+        {
+            await Console.Error.WriteLineAsync($"reimzul: configuration error: {ex.Message}");
+            return ExitCodes.Config;
+        }
         catch (ProcessStartException ex)
         {
             await Console.Error.WriteLineAsync($"reimzul: {ex.Message}");

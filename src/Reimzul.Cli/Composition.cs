@@ -7,8 +7,11 @@ using Reimzul.History;
 using Reimzul.Notify;
 using Reimzul.Processes;
 using Reimzul.Queue;
+using Reimzul.Queue.Beanstalk;
 using Reimzul.Queue.Embedded;
+using Reimzul.Remote;
 using Reimzul.Store;
+using Reimzul.Web;
 using Reimzul.Worker;
 
 namespace Reimzul.Cli;
@@ -19,8 +22,15 @@ public static class Composition
     public static IJobQueueFactory CreateQueueFactory(ReimzulConfig config) => config.Queue.Backend switch
     {
         "embedded" => new EmbeddedJobQueueFactory(config.Paths.QueueDatabase),
-        var other => throw new CliException($"queue backend '{other}' is not available in this build (configure [queue] backend = embedded)", ExitCodes.Config),
+        "beanstalkd" => new BeanstalkdJobQueueFactory(BeanstalkdOptions.From(config.Queue)),
+        var other => throw new CliException($"queue backend '{other}' is not available (configure [queue] backend = embedded or beanstalkd)", ExitCodes.Config),
     };
+
+    /// <summary>
+    /// Many machines: the queue is a beanstalkd server. Workers then fetch SRPMs from the controller and
+    /// upload results to bstore over HTTP(S) (or rsync), and submit goes through the controller.
+    /// </summary>
+    public static bool IsDistributed(ReimzulConfig config) => config.Queue.Backend == "beanstalkd";
 
     public static async Task<IHistoryStore> OpenHistoryAsync(ReimzulConfig config, CancellationToken cancellationToken) => config.History.Backend switch
     {
@@ -56,10 +66,25 @@ public static class Composition
         if (roles.HasFlag(Roles.Worker))
         {
             services.AddSingleton(sp => BuildBackendFactory.Create(config, sp.GetRequiredService<ProcessRunner>(), sp.GetRequiredService<ILoggerFactory>().CreateLogger("build")));
-            services.AddSingleton<ISrpmSource>(new LocalSrpmSource(config.Paths.Incoming));
-            services.AddSingleton<IResultStore>(sp => config.BstoreRsync is { } rsync
-                ? new RsyncResultStore(rsync, sp.GetRequiredService<ProcessRunner>(), sp.GetRequiredService<ILoggerFactory>().CreateLogger<RsyncResultStore>())
-                : new LocalResultStore(config.Paths, sp.GetRequiredService<ILoggerFactory>().CreateLogger<LocalResultStore>()));
+            if (IsDistributed(config))
+            {
+                services.AddSingleton<ISrpmSource>(_ => new ControllerSrpmSource(ControllerClient.Create(config)));
+            }
+            else
+            {
+                services.AddSingleton<ISrpmSource>(new LocalSrpmSource(config.Paths.Incoming));
+            }
+            services.AddSingleton<IResultStore>(sp =>
+            {
+                var loggers = sp.GetRequiredService<ILoggerFactory>();
+                if (config.BstoreRsync is { } rsync)
+                {
+                    return new RsyncResultStore(rsync, sp.GetRequiredService<ProcessRunner>(), loggers.CreateLogger<RsyncResultStore>());
+                }
+                return IsDistributed(config)
+                    ? HttpResultStore.Create(config, loggers.CreateLogger<HttpResultStore>())
+                    : new LocalResultStore(config.Paths, loggers.CreateLogger<LocalResultStore>());
+            });
             for (var i = 0; i < workers; i++)
             {
                 services.AddSingleton<IHostedService>(sp => new BuildWorker(
@@ -90,6 +115,14 @@ public static class Composition
             services.AddSingleton(config.Repogen);
             services.AddHostedService<RepogenService>();
         }
+        if (roles.HasFlag(Roles.Controller))
+        {
+            services.AddSingleton<IHostedService>(sp => ControllerServer.Create(config, sp.GetRequiredService<IJobQueueFactory>(), sp.GetRequiredService<ILoggerFactory>()));
+        }
+        if (roles.HasFlag(Roles.Bstore))
+        {
+            services.AddSingleton<IHostedService>(sp => BstoreServer.Create(config, sp.GetRequiredService<ILoggerFactory>()));
+        }
         if (roles.HasFlag(Roles.Signer))
         {
             services.AddSingleton(sp => new Signer(config.Paths, sp.GetRequiredService<ILoggerFactory>().CreateLogger<Signer>()));
@@ -119,5 +152,9 @@ public enum Roles
     Notifier = 2,
     Repogen = 4,
     Signer = 8,
+    Controller = 16,
+    Bstore = 32,
+
+    /// <summary>What <c>reimzul up</c> runs: one machine needs no HTTP services.</summary>
     All = Worker | Notifier | Repogen | Signer,
 }

@@ -24,6 +24,8 @@ public static class ReimzulCommandLine
         root.Subcommands.Add(RoleCommands.Notifier(common));
         root.Subcommands.Add(RoleCommands.RepogenWorker(common));
         root.Subcommands.Add(RoleCommands.Signer(common));
+        root.Subcommands.Add(RoleCommands.Controller(common));
+        root.Subcommands.Add(RoleCommands.Bstore(common));
         root.Subcommands.Add(SubmitRepogenCommand.Create(common));
         root.Subcommands.Add(QueryCommand.Create(common));
         root.Subcommands.Add(FixBuildCommand.Create(common));

@@ -20,6 +20,16 @@ public static class RoleCommands
     public static Command Signer(CommonOptions common) => Role(common, "signer", Roles.Signer,
         "Consume tosign: copy the RPMs of finished non-scratch builds to bstore/tosign/<target>/. Run once.");
 
+    public static Command Controller(CommonOptions common) => Role(common, "controller", Roles.Controller, """
+        Serve incoming SRPMs over HTTP(S) at /reimzul-incoming/NAME ([controller] port, default 11080) and accept
+        SRPM uploads with submits from remote `reimzul submit` (authenticated by TLS client certificate or token).
+        """);
+
+    public static Command Bstore(CommonOptions common) => Role(common, "bstore", Roles.Bstore | Roles.Repogen | Roles.Signer, """
+        The build store: accept result uploads from workers over HTTP(S) ([bstore] port, default 11081; atomic,
+        checksummed, idempotent), serve repo/ and the logs read-only, and run the repogen and signer roles locally.
+        """);
+
     private static Command Role(CommonOptions common, string name, Roles roles, string description)
     {
         var command = new Command(name, description);

@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using Reimzul.Config;
 using Reimzul.Messages;
 using Reimzul.Queue;
+using Reimzul.Remote;
 using Reimzul.Rpm;
 using Reimzul.Validation;
 using Reimzul.Worker;
@@ -12,18 +13,27 @@ namespace Reimzul.Cli.Commands;
 /// <summary><c>reimzul submit</c>: queue a build of one SRPM for one arch and target (the original's flags).</summary>
 public static class SubmitCommand
 {
+    private static readonly Option<string> Srpm = new("--srpm", "-s") { Description = "The SRPM: a name already in the incoming dir, or a path to a local file (copied there)", Required = true, HelpName = "SRPM" };
+    private static readonly Option<string> Arch = new("--arch", "-a") { Description = "Arch to build for: " + string.Join(", ", Tubes.BuildTubeByArch.Keys), Required = true };
+    private static readonly Option<string> Target = new("--target", "-t") { Description = "Target repo without the arch, e.g. c7.1708.u", Required = true };
+    private static readonly Option<string> Disttag = new("--disttag", "-d") { Description = "Value of %dist, e.g. .el7_4", Required = true };
+    private static readonly Option<bool> Now = new("--now") { Description = "Put the job ahead of the queued ones" };
+    private static readonly Option<bool> Scratch = new("--scratch") { Description = "Build and publish, but do not stage the RPMs for signing" };
+
     public static Command Create(CommonOptions common)
     {
-        var srpm = new Option<string>("--srpm", "-s") { Description = "The SRPM: a name already in the incoming dir, or a path to a local file (copied there)", Required = true, HelpName = "SRPM" };
-        var arch = new Option<string>("--arch", "-a") { Description = "Arch to build for: " + string.Join(", ", Tubes.BuildTubeByArch.Keys), Required = true };
-        var target = new Option<string>("--target", "-t") { Description = "Target repo without the arch, e.g. c7.1708.u", Required = true };
-        var disttag = new Option<string>("--disttag", "-d") { Description = "Value of %dist, e.g. .el7_4", Required = true };
-        var now = new Option<bool>("--now") { Description = "Put the job ahead of the queued ones" };
-        var scratch = new Option<bool>("--scratch") { Description = "Build and publish, but do not stage the RPMs for signing" };
-        var command = new Command("submit", "Queue a build of an SRPM for one arch and target.") { srpm, arch, target, disttag, now, scratch };
+        var (srpm, arch, target, disttag, now, scratch) = (Srpm, Arch, Target, Disttag, Now, Scratch);
+        var command = new Command("submit", "Queue a build of an SRPM for one arch and target (through the controller when [queue] backend = beanstalkd).")
+        {
+            srpm, arch, target, disttag, now, scratch,
+        };
         command.SetAction((parseResult, cancellationToken) => CommandRunner.RunAsync(async () =>
         {
             var config = common.Load(parseResult);
+            if (Composition.IsDistributed(config))
+            {
+                return await SubmitThroughControllerAsync(config, parseResult, cancellationToken);
+            }
             var job = await PrepareAsync(
                 config,
                 parseResult.GetRequiredValue(srpm),
@@ -42,6 +52,30 @@ public static class SubmitCommand
             return ExitCodes.Ok;
         }));
         return command;
+    }
+
+    /// <summary>Many machines: the controller takes the upload and the submit, and records who sent it.</summary>
+    private static async Task<int> SubmitThroughControllerAsync(ReimzulConfig config, ParseResult parseResult, CancellationToken cancellationToken)
+    {
+        using var controller = ControllerClient.Create(config);
+        SubmitResult result;
+        try
+        {
+            result = await controller.SubmitAsync(
+                parseResult.GetRequiredValue(Srpm), parseResult.GetRequiredValue(Arch), parseResult.GetRequiredValue(Target), parseResult.GetRequiredValue(Disttag),
+                parseResult.GetValue(Scratch), parseResult.GetValue(Now), cancellationToken);
+        }
+        catch (RemoteServiceException ex)
+        {
+            throw new CliException(ex.Message);
+        }
+        catch (HttpRequestException ex)
+        {
+            throw new CliException($"controller {controller.BaseAddress} cannot be reached: {ex.Message}", ExitCodes.Failure);
+        }
+        Console.WriteLine($"Submitted SRPM {result.Srpm} to build queue {result.Tube} for target {result.Target} (scratch: {(result.Scratch ? "True" : "False")}) by {result.Submitter}");
+        Console.WriteLine($"job id {result.JobId}, build id {result.BuildId}, priority {result.Priority}");
+        return ExitCodes.Ok;
     }
 
     /// <summary>Checks every input and places the SRPM in the incoming dir; returns the job to queue.</summary>

@@ -1,0 +1,16 @@
+using Reimzul.Worker;
+
+namespace Reimzul.Remote;
+
+/// <summary>Many machines: a worker downloads the SRPM from the controller (checksum verified by the client).</summary>
+public sealed class ControllerSrpmSource(ControllerClient controller) : ISrpmSource
+{
+    public async Task<string> FetchAsync(string srpmName, string workDir, CancellationToken cancellationToken)
+    {
+        Directory.CreateDirectory(workDir);
+        var path = Path.Combine(workDir, srpmName);
+        // A missing SRPM is FileNotFoundException (the build fails); a controller that is down is not (the job waits).
+        await controller.DownloadSrpmAsync(srpmName, path, cancellationToken);
+        return path;
+    }
+}
