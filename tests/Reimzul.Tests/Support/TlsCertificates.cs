@@ -34,6 +34,10 @@ public sealed class TlsCertificates : IDisposable
     /// <summary>For 127.0.0.1, ::1 and localhost.</summary>
     public TlsPair Server { get; }
 
+    /// <summary>A server certificate for the given IP addresses (test hosts in network namespaces).</summary>
+    public TlsPair ServerFor(string fileName, params IPAddress[] addresses) =>
+        Issue(ca, fileName, fileName, ServerAuth, withServerNames: true, addresses);
+
     /// <summary>A client certificate with CN <paramref name="commonName"/>, signed by the CA, or by a CA the services do not trust.</summary>
     public TlsPair Client(string commonName, bool fromOtherCa = false) =>
         Issue(fromOtherCa ? otherCa : ca, $"client-{commonName}-{(fromOtherCa ? "other" : "ca")}", commonName, ClientAuth, withServerNames: false);
@@ -49,7 +53,7 @@ public sealed class TlsCertificates : IDisposable
         return (request.CreateSelfSigned(now.AddDays(-1), now.AddYears(1)), key);
     }
 
-    private TlsPair Issue((X509Certificate2 Certificate, ECDsa Key) issuer, string fileName, string commonName, string usage, bool withServerNames)
+    private TlsPair Issue((X509Certificate2 Certificate, ECDsa Key) issuer, string fileName, string commonName, string usage, bool withServerNames, IPAddress[]? extraAddresses = null)
     {
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var request = new CertificateRequest($"CN={commonName}, O=Reimzul tests", key, HashAlgorithmName.SHA256);
@@ -63,6 +67,10 @@ public sealed class TlsCertificates : IDisposable
             names.AddDnsName("localhost");
             names.AddIpAddress(IPAddress.Loopback);
             names.AddIpAddress(IPAddress.IPv6Loopback);
+            foreach (var address in extraAddresses ?? [])
+            {
+                names.AddIpAddress(address);
+            }
             request.CertificateExtensions.Add(names.Build());
         }
         var now = DateTimeOffset.UtcNow;
