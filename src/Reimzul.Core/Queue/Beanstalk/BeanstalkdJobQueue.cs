@@ -11,14 +11,9 @@ namespace Reimzul.Queue.Beanstalk;
 /// its connection gone (the server restarted, say) reconnects first; after a failed attempt the next one
 /// waits a growing delay. Reservations of a broken connection are the server's again (it released them):
 /// touch, release and bury of such a job find nothing, and delete removes it only if no one else took it.
-/// A reserve takes one extra round trip (<c>stats-job</c>) to learn the job's tube, priority and TTR.
+/// A reserve takes one extra round trip (<c>stats-job</c>) to learn the job's tube, priority and TTR; one TTR
+/// after a reservation (re)started, a job still held gets a no-op command, for beanstalkd 1.12's sake (see <see cref="HeldJobs"/>).
 /// </summary>
-/// <remarks>
-/// beanstalkd 1.12 (Debian 12's) sometimes misses the end of a reservation's TTR (more often after a touch):
-/// the job stays reserved while its connection is idle, until that connection sends another command. So one
-/// TTR after a reservation (re)started, if the job is still held, this session sends a no-op; a worker that
-/// stopped touching a job (stuck, not dead) then loses it on time, as it must.
-/// </remarks>
 public sealed class BeanstalkdJobQueue : IJobQueue
 {
     private readonly BeanstalkdOptions _options;
@@ -27,16 +22,7 @@ public sealed class BeanstalkdJobQueue : IJobQueue
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly CancellationTokenSource _closing = new();
     private readonly Backoff _backoff;
-    // A little past the TTR, so the server finds the reservation run out when the no-op arrives.
-    private static readonly TimeSpan NudgeMargin = TimeSpan.FromMilliseconds(50);
-
-    private static readonly TimeSpan StaleAfter = TimeSpan.FromMinutes(1);
-
-    // Jobs this session reserved: their TTR and when it last restarted (reserve or touch).
-    private readonly Dictionary<long, (TimeSpan Ttr, long Since)> _ttrs = [];
-    private readonly Dictionary<long, long> _nudgeDue = [];
-    private readonly Lock _nudgeLock = new();
-    private readonly ITimer _nudge;
+    private readonly HeldJobs _held;
     private BeanstalkClient? _client;
     private long _retryAt;
     private int _disposed;
@@ -48,7 +34,7 @@ public sealed class BeanstalkdJobQueue : IJobQueue
         _client = client;
         _logger = logger;
         _backoff = new Backoff(options.ReconnectDelay, options.MaxReconnectDelay);
-        _nudge = TimeProvider.System.CreateTimer(static state => ((BeanstalkdJobQueue)state!).NudgeDue(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        _held = new HeldJobs(() => _ = NudgeAsync());
     }
 
     /// <summary>How many times this session connected again after losing its connection.</summary>
@@ -118,18 +104,7 @@ public sealed class BeanstalkdJobQueue : IJobQueue
                         var priority = uint.TryParse(stats.GetValueOrDefault("pri"), NumberStyles.None, CultureInfo.InvariantCulture, out var pri) ? pri : 0;
                         if (uint.TryParse(stats.GetValueOrDefault("ttr"), NumberStyles.None, CultureInfo.InvariantCulture, out var ttr))
                         {
-                            lock (_nudgeLock)
-                            {
-                                // Reservations whose TTR ran out long ago are gone; their entries with them.
-                                var now = Stopwatch.GetTimestamp();
-                                foreach (var stale in _ttrs.Where(e => now - e.Value.Since > Ticks(e.Value.Ttr + StaleAfter)).Select(e => e.Key).ToList())
-                                {
-                                    _ttrs.Remove(stale);
-                                }
-                                _ttrs[job.Id] = (TimeSpan.FromSeconds(ttr), now);
-                                _nudgeDue[job.Id] = now + Ticks(TimeSpan.FromSeconds(ttr) + NudgeMargin);
-                                ArmNudge();
-                            }
+                            _held.Reserved(job.Id, TimeSpan.FromSeconds(ttr));
                         }
                         return new ReservedJob(job.Id, tube, priority, Encoding.UTF8.GetString(job.Body));
                     }
@@ -171,15 +146,9 @@ public sealed class BeanstalkdJobQueue : IJobQueue
         RunAsync(async client =>
         {
             var touched = await client.TouchAsync(id, cancellationToken);
-            lock (_nudgeLock)
+            if (touched)
             {
-                if (touched && _ttrs.TryGetValue(id, out var held))
-                {
-                    var now = Stopwatch.GetTimestamp();
-                    _ttrs[id] = held with { Since = now };
-                    _nudgeDue[id] = now + Ticks(held.Ttr + NudgeMargin);
-                    ArmNudge();
-                }
+                _held.Touched(id);
             }
             return touched;
         }, cancellationToken);
@@ -219,7 +188,7 @@ public sealed class BeanstalkdJobQueue : IJobQueue
         }
         // Interrupts a reserve that is waiting, so the gate comes free.
         await _closing.CancelAsync();
-        await _nudge.DisposeAsync();
+        _held.Dispose();
         await _gate.WaitAsync();
         try
         {
@@ -262,11 +231,7 @@ public sealed class BeanstalkdJobQueue : IJobQueue
                 _options.Endpoint, current.ClosedReason);
             _client = null;
             await current.DisposeAsync();
-            lock (_nudgeLock)
-            {
-                _ttrs.Clear();
-                _nudgeDue.Clear();
-            }
+            _held.Clear();
         }
         var wait = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), _retryAt);
         if (_retryAt != 0 && wait > TimeSpan.Zero)
@@ -294,40 +259,12 @@ public sealed class BeanstalkdJobQueue : IJobQueue
     {
         if (done)
         {
-            lock (_nudgeLock)
-            {
-                _ttrs.Remove(id);
-                _nudgeDue.Remove(id);
-            }
+            _held.Done(id);
         }
         return done;
     }
 
-    // Called under _nudgeLock.
-    private void ArmNudge()
-    {
-        if (_nudgeDue.Count == 0 || _disposed == 1)
-        {
-            return;
-        }
-        var next = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), _nudgeDue.Values.Min());
-        _nudge.Change(next > TimeSpan.Zero ? next : TimeSpan.Zero, Timeout.InfiniteTimeSpan);
-    }
-
-    private void NudgeDue()
-    {
-        lock (_nudgeLock)
-        {
-            var now = Stopwatch.GetTimestamp();
-            foreach (var id in _nudgeDue.Where(due => due.Value <= now).Select(due => due.Key).ToList())
-            {
-                _nudgeDue.Remove(id);
-            }
-            ArmNudge();
-        }
-        _ = NudgeAsync();
-    }
-
+    // A command on the connection makes beanstalkd 1.12 notice a TTR it missed (see HeldJobs).
     private async Task NudgeAsync()
     {
         // A command in progress (or a reserve waiting in one-second slices) nudges the server by itself.
