@@ -162,6 +162,18 @@ public sealed class RawBeanstalkConnection(TcpClient client) : IDisposable
     public async Task<string> ReadLineAsync(double seconds = 10) =>
         await _reader.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(seconds)) ?? throw new IOException("the server closed the connection");
 
+    /// <summary>A job body of <paramref name="bytes"/> bytes (ASCII) and its trailing CRLF.</summary>
+    public async Task<string> ReadBodyAsync(int bytes)
+    {
+        var buffer = new char[bytes + 2];
+        for (var read = 0; read < buffer.Length;)
+        {
+            var n = await _reader.ReadAsync(buffer.AsMemory(read)).AsTask().WaitAsync(TimeSpan.FromSeconds(10));
+            read += n > 0 ? n : throw new IOException("the server closed the connection");
+        }
+        return new string(buffer, 0, bytes);
+    }
+
     public async Task<string> CommandAsync(string line)
     {
         await SendAsync(line + "\r\n");
