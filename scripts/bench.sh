@@ -1,6 +1,28 @@
 #!/usr/bin/env bash
-# Benchmarks of BENCHMARKS.md: installs the native reimzul, then measures it against the bare tools.
+# Benchmarks of BENCHMARKS.md, each measured against its baseline in the same run.
+#   ./scripts/bench.sh            all three
+#   ./scripts/bench.sh e2e|queue|upload [options of that benchmark]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+which=${1:-all}
+[[ $# -gt 0 ]] && shift
+
 ./scripts/install.sh
-dotnet run --project bench/Reimzul.Bench -c Release -- --reimzul "${PREFIX:-/usr/local}/bin/reimzul" "$@"
+if [[ $which == all || $which == queue ]] && ! command -v npm >/dev/null; then
+    # The queue benchmark compares against an npm beanstalkd client.
+    SUDO=""; [[ $(id -u) -eq 0 ]] || SUDO="sudo"
+    $SUDO apt-get install -y -qq nodejs npm >/dev/null
+fi
+
+if [[ $which == all || $which == e2e ]]; then
+    echo "== submit to repodata, burst, start-up"
+    dotnet run --project bench/Reimzul.Bench -c Release -- --reimzul "${PREFIX:-/usr/local}/bin/reimzul" "$@"
+fi
+if [[ $which == all || $which == queue ]]; then
+    echo "== queue: our beanstalkd client against fivebeans and a raw pipelined client"
+    dotnet run --project bench/Reimzul.QueueBench -c Release -- "$@"
+fi
+if [[ $which == all || $which == upload ]]; then
+    echo "== upload to bstore over TLS: HttpResultStore against curl and a local copy"
+    dotnet run --project bench/Reimzul.UploadBench -c Release -- "$@"
+fi
