@@ -102,7 +102,15 @@ public abstract class QueueConsumer(IJobQueueFactory queues, ILogger logger, Tim
                 _retries[job.Id] = backoff;
             }
             var delay = backoff.Next();
-            logger.LogError(ex, "job {Id} on {Tube} failed ({Message}); released, retry in {Delay:0.0} s", job.Id, job.Tube, ex.Message, delay.TotalSeconds);
+            if (ex is IOException or HttpRequestException)
+            {
+                // A service down or a disk problem: the message says it; a stack trace would bury it.
+                logger.LogWarning("job {Id} on {Tube} could not be done now: {Message}; released, retry in {Delay:0.0} s", job.Id, job.Tube, ex.Message, delay.TotalSeconds);
+            }
+            else
+            {
+                logger.LogError(ex, "job {Id} on {Tube} failed ({Message}); released, retry in {Delay:0.0} s", job.Id, job.Tube, ex.Message, delay.TotalSeconds);
+            }
             disposition = JobDisposition.Release(delay, ex.Message);
         }
 

@@ -10,7 +10,14 @@ public sealed class ControllerSrpmSource(ControllerClient controller) : ISrpmSou
         Directory.CreateDirectory(workDir);
         var path = Path.Combine(workDir, srpmName);
         // A missing SRPM is FileNotFoundException (the build fails); a controller that is down is not (the job waits).
-        await controller.DownloadSrpmAsync(srpmName, path, cancellationToken);
+        try
+        {
+            await controller.DownloadSrpmAsync(srpmName, path, cancellationToken);
+        }
+        catch (HttpRequestException ex)
+        {
+            throw new HttpRequestException($"cannot download {srpmName} from the controller {controller.BaseAddress}: {ex.Message}", ex, ex.StatusCode);
+        }
         return path;
     }
 }

@@ -21,6 +21,9 @@ public sealed class ManyMachinesFacts : IAsyncLifetime, IDisposable
     private TestNetwork _net = null!;
     private HostProcess _beanstalkd = null!;
     private readonly Dictionary<string, HostProcess> _builders = [];
+    private HostProcess _controller = null!;
+    private HostProcess _bstore = null!;
+    private string _ctlConfig = "";
 
     private string Ctl => _net.Address("ctl");
 
@@ -59,14 +62,14 @@ public sealed class ManyMachinesFacts : IAsyncLifetime, IDisposable
             [controller]
             tokens = {_dir.Combine("tokens")}
             """);
-        var controller = StartReimzul("ctl", "controller", ctl);
+        _ctlConfig = ctl;
+        _controller = StartReimzul("ctl", "controller", ctl);
+        var controller = _controller;
         var notifier = StartReimzul("ctl", "notifier", ctl);
 
         // Bstore host: uploads in, repos out; consumes createrepo and tosign through stunnel.
-        var bstore = StartReimzul("bstore", "bstore", WriteConfig("bstore", RemoteQueue(), $"""
-            [bstore]
-            tokens = {_dir.Combine("tokens")}
-            """));
+        _bstore = StartBstore();
+        var bstore = _bstore;
 
         foreach (var builder in new[] { "b1", "b2" })
         {
@@ -135,6 +138,52 @@ public sealed class ManyMachinesFacts : IAsyncLifetime, IDisposable
         await RepoOverHttpAsync("c7.noarch", [.. Enumerable.Range(0, 4).Select(i => $"cross-load{i}-1.0-1.el7.noarch"), "cross-slow-1.0-1.el7.noarch"]);
     }
 
+    [Fact]
+    public async Task BuildsQueuedWhileBstoreOrTheControllerIsDownAreDoneOnceTheyAreBack()
+    {
+        var sources = _dir.Combine("sources");
+        var client = WriteConfig("client", """
+            [queue]
+            backend = beanstalkd
+            """, $"""
+            [controller]
+            url = http://{Ctl}:11080/
+            token_file = {_dir.Combine("client.token")}
+            """);
+
+        // bstore down: the build runs, the upload waits, and Success comes only once the result is there.
+        _bstore.KillHard();
+        await _bstore.WaitForExitAsync();
+        var first = await SrpmFactory.BuildAsync(SrpmFactory.NoarchSpec("while-bstore-down"), sources);
+        Assert.True((await RunAsync("client", ReimzulCli.Spec(["submit", "--config", client, "-s", first, "-a", "noarch", "-t", "c7", "-d", ".el7"]))).Succeeded);
+        await Eventually.WaitAsync(() => LogLines().Any(l => l.Srpm == "while-bstore-down-1.0-1.src.rpm" && l.Status == "Building"),
+            TimeSpan.FromSeconds(60), () => "the build never started\n" + Diagnostics());
+        await Eventually.WaitAsync(() => _builders.Values.Any(b => b.Output.Contains("bstore", StringComparison.OrdinalIgnoreCase) && b.Output.Contains("retry", StringComparison.OrdinalIgnoreCase)),
+            TimeSpan.FromSeconds(60), () => "no worker is retrying its upload\n" + Diagnostics());
+        Assert.DoesNotContain(LogLines(), l => l.Srpm == "while-bstore-down-1.0-1.src.rpm" && l.Status == "Success");
+        _bstore = StartBstore();
+        await WaitForSuccessAsync("while-bstore-down-1.0-1.src.rpm", "noarch");
+        await RepoOverHttpAsync("c7.noarch", "while-bstore-down-1.0-1.el7.noarch");
+
+        // Controller down after the submit: workers cannot fetch the SRPM, the job waits for it.
+        foreach (var builder in _builders.Values)
+        {
+            builder.KillHard();
+            await builder.WaitForExitAsync();
+        }
+        var second = await SrpmFactory.BuildAsync(SrpmFactory.NoarchSpec("while-controller-down"), sources);
+        Assert.True((await RunAsync("client", ReimzulCli.Spec(["submit", "--config", client, "-s", second, "-a", "noarch", "-t", "c7", "-d", ".el7"]))).Succeeded);
+        _controller.KillHard();
+        await _controller.WaitForExitAsync();
+        _builders["b1"] = StartBuilder("b1");
+        await Eventually.WaitAsync(() => _builders["b1"].Output.Contains("cannot download while-controller-down-1.0-1.src.rpm", StringComparison.Ordinal),
+            TimeSpan.FromSeconds(60), () => "the worker never tried the job\n" + Diagnostics());
+        Assert.DoesNotContain(LogLines(), l => l.Srpm == "while-controller-down-1.0-1.src.rpm" && l.Status is "Success" or "Failed");
+        _controller = StartReimzul("ctl", "controller", _ctlConfig);
+        await WaitForSuccessAsync("while-controller-down-1.0-1.src.rpm", "noarch");
+        await RepoOverHttpAsync("c7.noarch", "while-controller-down-1.0-1.el7.noarch");
+    }
+
     private string RemoteQueue() => $"""
         [queue]
         backend = beanstalkd
@@ -143,6 +192,11 @@ public sealed class ManyMachinesFacts : IAsyncLifetime, IDisposable
         tls = yes
         ca_cert = {_pki.CaCertPath}
         """;
+
+    private HostProcess StartBstore() => StartReimzul("bstore", "bstore", WriteConfig("bstore", RemoteQueue(), $"""
+        [bstore]
+        tokens = {_dir.Combine("tokens")}
+        """));
 
     private HostProcess StartBuilder(string host) => StartReimzul(host, "worker", WriteConfig(host, RemoteQueue(), $"""
         [builder]
@@ -285,6 +339,8 @@ public sealed class ManyMachinesFacts : IAsyncLifetime, IDisposable
             using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(20));
             await _process.WaitForExitAsync(cts.Token);
         }
+
+        public string Output => string.Join("\n", _lines);
 
         public string Describe() => $"--- {_command}{(_process.HasExited ? $" (exited {_process.ExitCode})" : "")}\n{string.Join("\n", _lines.TakeLast(40))}";
 
