@@ -43,7 +43,7 @@ public static class SubmitCommand
                 parseResult.GetValue(scratch),
                 cancellationToken);
             var tube = Tubes.BuildTubeByArch[job.Arch];
-            var priority = parseResult.GetValue(now) ? Tubes.PriorityNow : Tubes.PriorityNormal;
+            var priority = BuildJob.Priority(parseResult.GetValue(now));
 
             await using var queue = await Composition.CreateQueueFactory(config).OpenAsync(cancellationToken);
             var id = await queue.PutAsync(tube, MessageJson.Serialize(job), priority, TimeSpan.Zero, config.Builder.JobTtr, cancellationToken);
@@ -86,16 +86,7 @@ public static class SubmitCommand
         Check(InputRules.TryValidateDisttag(disttag, out error), error);
 
         var name = await PlaceInIncomingAsync(config.Paths.Incoming, srpm, cancellationToken);
-        return new BuildJob
-        {
-            Srpm = name,
-            Arch = arch,
-            Target = target + "." + arch,
-            Disttag = disttag,
-            Scratch = scratch,
-            Submitter = Environment.UserName,
-            BuildId = BuildIds.New(),
-        };
+        return BuildJob.Submitted(name, arch, target, disttag, scratch, Environment.UserName);
     }
 
     private static async Task<string> PlaceInIncomingAsync(string incoming, string srpm, CancellationToken cancellationToken)

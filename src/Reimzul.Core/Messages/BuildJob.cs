@@ -19,4 +19,19 @@ public sealed record BuildJob
 
     /// <summary>Unique per submitted job; a worker assigns one to a job that lacks it.</summary>
     [JsonPropertyName("build_id")] public string? BuildId { get; init; }
+
+    /// <summary>The job a submit queues, wherever it comes from (local CLI or controller); inputs already validated.</summary>
+    public static BuildJob Submitted(string srpm, string arch, string target, string disttag, bool scratch, string submitter) => new()
+    {
+        Srpm = srpm,
+        Arch = arch,
+        Target = target + "." + arch,
+        Disttag = disttag,
+        Scratch = scratch,
+        Submitter = submitter,
+        BuildId = Worker.BuildIds.New(),
+    };
+
+    /// <summary>Priority on the build tube: <c>--now</c> jobs run first.</summary>
+    public static uint Priority(bool now) => now ? Queue.Tubes.PriorityNow : Queue.Tubes.PriorityNormal;
 }

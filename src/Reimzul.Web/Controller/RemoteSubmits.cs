@@ -35,18 +35,9 @@ internal sealed class RemoteSubmits(ReimzulConfig config, IJobQueueFactory queue
             throw new RequestRefusedException(StatusCodes.Status400BadRequest, $"'{request.Srpm}' is not a usable source RPM: {ex.Message}");
         }
 
-        var job = new BuildJob
-        {
-            Srpm = request.Srpm,
-            Arch = request.Arch,
-            Target = request.Target + "." + request.Arch,
-            Disttag = request.Disttag,
-            Scratch = request.Scratch,
-            Submitter = submitter,
-            BuildId = BuildIds.New(),
-        };
+        var job = BuildJob.Submitted(request.Srpm, request.Arch, request.Target, request.Disttag, request.Scratch, submitter);
         var tube = Tubes.BuildTubeByArch[job.Arch];
-        var priority = request.Now ? Tubes.PriorityNow : Tubes.PriorityNormal;
+        var priority = BuildJob.Priority(request.Now);
         long id;
         try
         {
@@ -63,7 +54,7 @@ internal sealed class RemoteSubmits(ReimzulConfig config, IJobQueueFactory queue
         return new SubmitResult
         {
             JobId = id,
-            BuildId = job.BuildId,
+            BuildId = job.BuildId ?? "",
             Tube = tube,
             Priority = priority,
             Srpm = job.Srpm,

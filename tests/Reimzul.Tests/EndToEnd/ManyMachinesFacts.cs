@@ -85,14 +85,7 @@ public sealed class ManyMachinesFacts : IAsyncLifetime, IDisposable
     public async Task BuildsCrossHostsAndSurviveABuilderKilledMidBuildAndABeanstalkdRestart()
     {
         var sources = _dir.Combine("sources");
-        var client = WriteConfig("client", """
-            [queue]
-            backend = beanstalkd
-            """, $"""
-            [controller]
-            url = http://{Ctl}:11080/
-            token_file = {_dir.Combine("client.token")}
-            """);
+        var client = ClientConfig();
 
         // An arch-specific package (with its chained i386 build) and a noarch one, submitted from the client host.
         var arch = await SrpmFactory.BuildAsync(SrpmFactory.CProgramSpec("cross-c"), sources);
@@ -142,14 +135,7 @@ public sealed class ManyMachinesFacts : IAsyncLifetime, IDisposable
     public async Task BuildsQueuedWhileBstoreOrTheControllerIsDownAreDoneOnceTheyAreBack()
     {
         var sources = _dir.Combine("sources");
-        var client = WriteConfig("client", """
-            [queue]
-            backend = beanstalkd
-            """, $"""
-            [controller]
-            url = http://{Ctl}:11080/
-            token_file = {_dir.Combine("client.token")}
-            """);
+        var client = ClientConfig();
 
         // bstore down: the build runs, the upload waits, and Success comes only once the result is there.
         _bstore.KillHard();
@@ -183,6 +169,16 @@ public sealed class ManyMachinesFacts : IAsyncLifetime, IDisposable
         await WaitForSuccessAsync("while-controller-down-1.0-1.src.rpm", "noarch");
         await RepoOverHttpAsync("c7.noarch", "while-controller-down-1.0-1.el7.noarch");
     }
+
+    /// <summary>The client host submits through the controller with its token (alice).</summary>
+    private string ClientConfig() => WriteConfig("client", """
+        [queue]
+        backend = beanstalkd
+        """, $"""
+        [controller]
+        url = http://{Ctl}:11080/
+        token_file = {_dir.Combine("client.token")}
+        """);
 
     private string RemoteQueue() => $"""
         [queue]
