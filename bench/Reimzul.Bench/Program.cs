@@ -3,6 +3,7 @@ using System.Globalization;
 using System.IO.Compression;
 using System.Text.RegularExpressions;
 using Reimzul.Processes;
+using Reimzul.Tests.Support;
 
 // Submit-to-repodata latency of Reimzul against a bare rpmbuild + createrepo_c of the same
 // SRPMs, measured interleaved in one run; then a burst of SRPMs into one target.
@@ -12,6 +13,10 @@ Directory.CreateDirectory(work);
 var runner = ProcessRunner.Default;
 try
 {
+    if (options.Hosts)
+    {
+        return await AcrossHostsAsync();
+    }
     Console.WriteLine($"reimzul: {options.Reimzul}; {options.Iterations} iterations, burst of {options.Burst} with {options.Workers} workers");
     var srpms = await MakeSrpmsAsync(work, "benchlat", options.Iterations * 2 + 1);
     var burst = await MakeSrpmsAsync(work, "benchburst", options.Burst);
@@ -74,6 +79,110 @@ try
 finally
 {
     Directory.Delete(work, recursive: true);
+}
+
+// Submit-to-repodata across test hosts in network namespaces: beanstalkd, controller and notifier on one,
+// bstore on another, a worker on a third, submits from a fourth; against the bare tools on this machine.
+async Task<int> AcrossHostsAsync()
+{
+    Console.WriteLine($"reimzul: {options.Reimzul}; {options.Iterations} iterations across network namespaces");
+    var srpms = await MakeSrpmsAsync(work, "benchhost", options.Iterations * 2 + 1);
+    await using var net = await TestNetwork.CreateAsync("ctl", "bstore", "b1", "client");
+    var (ctl, bstore) = (net.Address("ctl"), net.Address("bstore"));
+    const string Token = "bench-token-0123456789abcdef";
+    await File.WriteAllTextAsync(Path.Combine(work, "tokens"), $"{Token} bench\n");
+    await File.WriteAllTextAsync(Path.Combine(work, "token"), Token + "\n");
+    string Config(string host, string queueHost, int queuePort)
+    {
+        var path = Path.Combine(work, host + ".ini");
+        File.WriteAllText(path, $"""
+            [paths]
+            data_dir = {Path.Combine(work, host)}
+            [queue]
+            backend = beanstalkd
+            host = {queueHost}
+            port = {queuePort}
+            [controller]
+            url = http://{ctl}:11080/
+            tokens = {Path.Combine(work, "tokens")}
+            token_file = {Path.Combine(work, "token")}
+            [bstore]
+            url = http://{bstore}:11081/
+            tokens = {Path.Combine(work, "tokens")}
+            token_file = {Path.Combine(work, "token")}
+            [builder]
+            backend = rpmbuild
+            """);
+        return path;
+    }
+    var processes = new List<Process>();
+    Process Start(string host, string file, params string[] arguments)
+    {
+        var psi = net.In(host, new ProcessSpec(file, arguments)).CreateStartInfo();
+        var process = Process.Start(psi)!;
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        processes.Add(process);
+        return process;
+    }
+    try
+    {
+        Start("ctl", "beanstalkd", "-l", ctl, "-p", "11300", "-b", Directory.CreateDirectory(Path.Combine(work, "binlog")).FullName);
+        await Task.Delay(300);
+        var ctlConfig = Config("ctl", ctl, 11300);
+        Start("ctl", options.Reimzul, "controller", "--config", ctlConfig);
+        Start("ctl", options.Reimzul, "notifier", "--config", ctlConfig);
+        Start("bstore", options.Reimzul, "bstore", "--config", Config("bstore", ctl, 11300));
+        Start("b1", options.Reimzul, "worker", "--config", Config("b1", ctl, 11300));
+        var client = Config("client", ctl, 11300);
+        var repo = Path.Combine(work, "bstore", "bstore", "repo", "hosts.x86_64");
+
+        async Task<double> SubmitAsync(string srpm)
+        {
+            var sw = Stopwatch.StartNew();
+            await Must(net.In("client", new ProcessSpec(options.Reimzul, ["submit", "--config", client, "-s", srpm, "-a", "x86_64", "-t", "hosts", "-d", ".el7"])));
+            await WaitForAsync(() => ListedNames(repo).Contains(NameOf(srpm)), TimeSpan.FromSeconds(120), pollMs: 2);
+            return sw.Elapsed.TotalMilliseconds;
+        }
+
+        // Warm-up on both sides, and wait for every service to be up.
+        await BaselineAsync(work, srpms[0]);
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                await SubmitAsync(srpms[0]);
+                break;
+            }
+            catch (InvalidOperationException) when (attempt < 50)
+            {
+                await Task.Delay(200);
+            }
+        }
+        var baseline = new List<double>();
+        var reimzul = new List<double>();
+        for (var i = 0; i < options.Iterations; i++)
+        {
+            baseline.Add(await BaselineAsync(work, srpms[1 + 2 * i]));
+            reimzul.Add(await SubmitAsync(srpms[2 + 2 * i]));
+            Console.WriteLine($"  iteration {i + 1}: bare {baseline[^1]:0} ms, reimzul across hosts {reimzul[^1]:0} ms");
+        }
+        var (mb, mr) = (Median(baseline), Median(reimzul));
+        Console.WriteLine();
+        Console.WriteLine($"submit on a client host → listed in bstore's repodata, median of {options.Iterations}:");
+        Console.WriteLine($"  bare rpmbuild --rebuild + createrepo_c --update : {mb:0} ms");
+        Console.WriteLine($"  reimzul across hosts (beanstalkd, HTTP)        : {mr:0} ms");
+        Console.WriteLine($"  overhead                                        : {mr - mb:0} ms (ratio {mr / mb:0.00}x)");
+        return 0;
+    }
+    finally
+    {
+        foreach (var process in processes)
+        {
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync();
+        }
+    }
 }
 
 async Task<double> TimeAsync(ProcessSpec spec)
@@ -192,11 +301,12 @@ async Task Must(ProcessSpec spec)
     }
 }
 
-internal sealed record BenchOptions(string Reimzul, int Iterations, int Burst, int Workers)
+internal sealed record BenchOptions(string Reimzul, int Iterations, int Burst, int Workers, bool Hosts = false)
 {
     public static BenchOptions Parse(string[] args)
     {
-        var o = new BenchOptions("/usr/local/bin/reimzul", 15, 100, 2);
+        var o = new BenchOptions("/usr/local/bin/reimzul", 15, 100, 2, args.Contains("--hosts"));
+        args = [.. args.Where(a => a != "--hosts")];
         for (var i = 0; i + 1 < args.Length; i += 2)
         {
             o = args[i] switch
