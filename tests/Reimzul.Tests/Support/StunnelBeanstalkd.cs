@@ -18,10 +18,13 @@ public sealed class StunnelBeanstalkd : IAsyncLifetime, IDisposable
 
     public StunnelBeanstalkd()
     {
-        Certificates = new TestCertificates(_dir.Combine("pki"));
+        Certificates = new TlsCertificates();
+        ClientCertificate = Certificates.Client("beanstalk-client");
     }
 
-    public TestCertificates Certificates { get; }
+    public TlsCertificates Certificates { get; }
+
+    public TlsPair ClientCertificate { get; }
 
     public int OpenPort { get; private set; }
 
@@ -37,7 +40,7 @@ public sealed class StunnelBeanstalkd : IAsyncLifetime, IDisposable
         Host = "127.0.0.1",
         Port = port,
         Tls = true,
-        CaFile = Certificates.CaFile,
+        CaFile = Certificates.CaCertPath,
         ReconnectDelay = TimeSpan.FromMilliseconds(100),
     };
 
@@ -46,7 +49,7 @@ public sealed class StunnelBeanstalkd : IAsyncLifetime, IDisposable
         await _beanstalkd.InitializeAsync();
         (OpenPort, ClientCertificatePort, OtherCaPort) = (BeanstalkdServer.FreePort(), BeanstalkdServer.FreePort(), BeanstalkdServer.FreePort());
         var backend = _beanstalkd.Port.ToString(CultureInfo.InvariantCulture);
-        var c = Certificates;
+        var (server, other) = (Certificates.Server, Certificates.OtherServer);
         var config = _dir.Combine("stunnel.conf");
         await File.WriteAllTextAsync(config, $"""
             foreground = yes
@@ -57,22 +60,22 @@ public sealed class StunnelBeanstalkd : IAsyncLifetime, IDisposable
             [open]
             accept = 127.0.0.1:{OpenPort}
             connect = 127.0.0.1:{backend}
-            cert = {c.ServerCertificateFile}
-            key = {c.ServerKeyFile}
+            cert = {server.CertPath}
+            key = {server.KeyPath}
 
             [client-certificate]
             accept = 127.0.0.1:{ClientCertificatePort}
             connect = 127.0.0.1:{backend}
-            cert = {c.ServerCertificateFile}
-            key = {c.ServerKeyFile}
-            CAfile = {c.CaFile}
+            cert = {server.CertPath}
+            key = {server.KeyPath}
+            CAfile = {Certificates.CaCertPath}
             verify = 2
 
             [other-ca]
             accept = 127.0.0.1:{OtherCaPort}
             connect = 127.0.0.1:{backend}
-            cert = {c.OtherServerCertificateFile}
-            key = {c.OtherServerKeyFile}
+            cert = {other.CertPath}
+            key = {other.KeyPath}
 
             """);
         try
@@ -124,6 +127,7 @@ public sealed class StunnelBeanstalkd : IAsyncLifetime, IDisposable
         _stunnel?.Dispose();
         _stunnel = null;
         _beanstalkd.Dispose();
+        Certificates.Dispose();
         _dir.Dispose();
     }
 }

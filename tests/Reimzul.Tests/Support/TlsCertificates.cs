@@ -34,6 +34,9 @@ public sealed class TlsCertificates : IDisposable
     /// <summary>For 127.0.0.1, ::1 and localhost.</summary>
     public TlsPair Server { get; }
 
+    /// <summary>A server certificate for 127.0.0.1 and localhost issued by the CA nobody trusts.</summary>
+    public TlsPair OtherServer => Issue(otherCa, "other-server", "localhost", ServerAuth, withServerNames: true);
+
     /// <summary>A server certificate for the given IP addresses (test hosts in network namespaces).</summary>
     public TlsPair ServerFor(string fileName, params IPAddress[] addresses) =>
         Issue(ca, fileName, fileName, ServerAuth, withServerNames: true, addresses);

@@ -35,7 +35,7 @@ public sealed class BeanstalkdTlsFacts(StunnelBeanstalkd stunnel) : IClassFixtur
 
         Assert.Equal(BeanstalkError.ConnectFailed, error.Error);
         Assert.Contains($"TLS handshake with beanstalkd at 127.0.0.1:{stunnel.OtherCaPort} failed", error.Message, StringComparison.Ordinal);
-        Assert.Contains($"issued by 'CN=Other CA') does not chain to the CA in '{stunnel.Certificates.CaFile}'", error.Message, StringComparison.Ordinal);
+        Assert.Contains($"issued by 'CN=Some Other CA') does not chain to the CA in '{stunnel.Certificates.CaCertPath}'", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -45,7 +45,7 @@ public sealed class BeanstalkdTlsFacts(StunnelBeanstalkd stunnel) : IClassFixtur
 
         var error = await Assert.ThrowsAsync<BeanstalkConnectionException>(() => new BeanstalkdJobQueueFactory(options).OpenAsync());
 
-        Assert.Contains("'CN=localhost' is not a certificate for 'queue.example.org'", error.Message, StringComparison.Ordinal);
+        Assert.Contains("'CN=localhost, O=Reimzul tests' is not a certificate for 'queue.example.org'", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -62,8 +62,8 @@ public sealed class BeanstalkdTlsFacts(StunnelBeanstalkd stunnel) : IClassFixtur
     {
         var options = stunnel.Options(stunnel.ClientCertificatePort) with
         {
-            ClientCertificateFile = stunnel.Certificates.ClientCertificateFile,
-            ClientKeyFile = stunnel.Certificates.ClientKeyFile,
+            ClientCertificateFile = stunnel.ClientCertificate.CertPath,
+            ClientKeyFile = stunnel.ClientCertificate.KeyPath,
         };
         await using var queue = await new BeanstalkdJobQueueFactory(options).OpenAsync();
 
