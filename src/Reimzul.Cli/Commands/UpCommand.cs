@@ -34,10 +34,12 @@ public static class UpCommand
         {
             var config = common.Load(parseResult);
             var count = parseResult.GetValue(workers);
-            using var host = await Composition.CreateHostAsync(config, Roles.All, count, cancellationToken);
+            // With beanstalkd as the queue, workers fetch from the controller and upload to bstore: run those too.
+            var roles = Composition.IsDistributed(config) ? Roles.All | Roles.Controller | Roles.Bstore : Roles.All;
+            using var host = await Composition.CreateHostAsync(config, roles, count, cancellationToken);
             var backend = (IBuildBackend)host.Services.GetService(typeof(IBuildBackend))!;
             await Console.Error.WriteLineAsync($"""
-                reimzul up: data dir {config.Paths.DataDir}
+                reimzul up: data dir {config.Paths.DataDir}, queue {config.Queue.Backend}
                   {count} worker(s) for {config.Builder.Arch} (tubes: {string.Join(", ", Tubes.WatchedBy(config.Builder.Arch))}), build backend {backend.Name}
                   repos in {config.Paths.Repo}, log {config.Paths.LogFile}
                   submit with: reimzul submit --data-dir {config.Paths.DataDir} -s FILE.src.rpm -a {config.Builder.Arch} -t TARGET -d DISTTAG

@@ -21,28 +21,7 @@ public sealed class OriginalInteropFacts(BeanstalkdServer beanstalkd) : IClassFi
     [Fact]
     public async Task AJobPutByTheOriginalSubmitToolIsBuiltAndItsEventsCarryTheOriginalFields()
     {
-        var (controllerPort, bstorePort) = (BeanstalkdServer.FreePort(), BeanstalkdServer.FreePort());
-        await File.WriteAllTextAsync(Path.Combine(_install.Sources, "tokens"), "interop-token-0123456789 builder\n");
-        await File.WriteAllTextAsync(Path.Combine(_install.Sources, "token"), "interop-token-0123456789\n");
-        await File.AppendAllTextAsync(_install.ConfigFile, $"""
-
-            [queue]
-            backend = beanstalkd
-            host = 127.0.0.1
-            port = {beanstalkd.Port}
-
-            [controller]
-            url = http://127.0.0.1:{controllerPort}/
-            listen = 127.0.0.1
-            port = {controllerPort}
-
-            [bstore]
-            url = http://127.0.0.1:{bstorePort}/
-            listen = 127.0.0.1
-            port = {bstorePort}
-            tokens = {Path.Combine(_install.Sources, "tokens")}
-            token_file = {Path.Combine(_install.Sources, "token")}
-            """);
+        await ConfigureManyMachinesOnOneHostAsync();
         var srpm = await _install.MakeSrpmAsync(SrpmFactory.NoarchSpec("legacy"));
         Directory.CreateDirectory(Path.Combine(_install.DataDir, "incoming"));
         File.Copy(srpm, Path.Combine(_install.DataDir, "incoming", Path.GetFileName(srpm)));
@@ -92,6 +71,53 @@ public sealed class OriginalInteropFacts(BeanstalkdServer beanstalkd) : IClassFi
 
         // The result reached bstore over HTTP and the repo was regenerated there.
         await _install.WaitForRepoAsync("c7.x86_64", "legacy-1.0-1.el7.noarch");
+    }
+
+    [Fact]
+    public async Task UpWithBeanstalkdRunsEveryRoleAndSubmitGoesThroughTheController()
+    {
+        await ConfigureManyMachinesOnOneHostAsync();
+        var srpm = await _install.MakeSrpmAsync(SrpmFactory.NoarchSpec("via-controller"));
+        await using var up = await _install.StartUpAsync(workers: 1);
+
+        var submitted = await _install.RunAsync("submit", "-s", srpm, "-a", "x86_64", "-t", "c7.up-beanstalkd", "-d", ".el7");
+        Assert.True(submitted.Succeeded, submitted.StandardError + up.Output);
+        Assert.Contains("by builder", submitted.StandardOutput, StringComparison.Ordinal);
+
+        var lines = await _install.WaitForResultsAsync("via-controller-1.0-1.src.rpm", "x86_64");
+        Assert.Equal("Success", lines[^1].Status);
+        Assert.Equal("builder", lines[^1].Submitter);
+        await _install.WaitForRepoAsync("c7.up-beanstalkd.x86_64", "via-controller-1.0-1.el7.noarch");
+    }
+
+    /// <summary>beanstalkd, controller and bstore on this host, authenticated by one token (named "builder").</summary>
+    private async Task ConfigureManyMachinesOnOneHostAsync()
+    {
+        var (controllerPort, bstorePort) = (BeanstalkdServer.FreePort(), BeanstalkdServer.FreePort());
+        var (tokens, token) = (Path.Combine(_install.Sources, "tokens"), Path.Combine(_install.Sources, "token"));
+        await File.WriteAllTextAsync(tokens, "interop-token-0123456789 builder\n");
+        await File.WriteAllTextAsync(token, "interop-token-0123456789\n");
+        await File.AppendAllTextAsync(_install.ConfigFile, $"""
+
+            [queue]
+            backend = beanstalkd
+            host = 127.0.0.1
+            port = {beanstalkd.Port}
+
+            [controller]
+            url = http://127.0.0.1:{controllerPort}/
+            listen = 127.0.0.1
+            port = {controllerPort}
+            tokens = {tokens}
+            token_file = {token}
+
+            [bstore]
+            url = http://127.0.0.1:{bstorePort}/
+            listen = 127.0.0.1
+            port = {bstorePort}
+            tokens = {tokens}
+            token_file = {token}
+            """);
     }
 
     private async Task<RawBeanstalkConnection> ConnectAsync()
