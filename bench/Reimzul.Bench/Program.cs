@@ -128,7 +128,6 @@ async Task<int> AcrossHostsAsync()
     try
     {
         Start("ctl", "beanstalkd", "-l", ctl, "-p", "11300", "-b", Directory.CreateDirectory(Path.Combine(work, "binlog")).FullName);
-        await Task.Delay(300);
         var ctlConfig = Config("ctl", ctl, 11300);
         Start("ctl", options.Reimzul, "controller", "--config", ctlConfig);
         Start("ctl", options.Reimzul, "notifier", "--config", ctlConfig);
@@ -145,7 +144,7 @@ async Task<int> AcrossHostsAsync()
             return sw.Elapsed.TotalMilliseconds;
         }
 
-        // Warm-up on both sides, and wait for every service to be up.
+        // Warm-up on both sides; the first submit is retried until every service is up.
         await BaselineAsync(work, srpms[0]);
         for (var attempt = 0; ; attempt++)
         {

@@ -205,16 +205,4 @@ public sealed class BuildWorker(
         await base.StopAsync(cancellationToken);
         await _publisher.DisposeAsync();
     }
-
-    public override void Dispose()
-    {
-        base.Dispose();
-        GC.SuppressFinalize(this);
-    }
-}
-
-/// <summary>Build ids: sortable by time, unique without coordination.</summary>
-public static class BuildIds
-{
-    public static string New() => Guid.CreateVersion7().ToString("N");
 }

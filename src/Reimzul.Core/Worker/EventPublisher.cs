@@ -15,23 +15,11 @@ public sealed class EventPublisher(IJobQueueFactory queues) : IAsyncDisposable
     public Task RequestRepoAsync(string target, string? buildId, CancellationToken cancellationToken) =>
         PutAsync(Tubes.Createrepo, MessageJson.Serialize(new CreaterepoRequest { Target = target, BuildId = buildId }), cancellationToken);
 
+    // A session reconnects by itself (beanstalkd); if a put still fails, the job is released and built again.
     private async Task PutAsync(string tube, string body, CancellationToken cancellationToken)
     {
-        try
-        {
-            _session ??= await queues.OpenAsync(cancellationToken);
-            await _session.PutAsync(tube, body, Tubes.PriorityNormal, TimeSpan.Zero, MessageTtr, cancellationToken);
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            // One reconnect: a queue server that restarted is back by now, or the caller's retry takes over.
-            if (_session is not null)
-            {
-                await _session.DisposeAsync();
-            }
-            _session = await queues.OpenAsync(cancellationToken);
-            await _session.PutAsync(tube, body, Tubes.PriorityNormal, TimeSpan.Zero, MessageTtr, cancellationToken);
-        }
+        _session ??= await queues.OpenAsync(cancellationToken);
+        await _session.PutAsync(tube, body, Tubes.PriorityNormal, TimeSpan.Zero, MessageTtr, cancellationToken);
     }
 
     public async ValueTask DisposeAsync()

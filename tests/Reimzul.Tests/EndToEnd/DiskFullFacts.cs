@@ -7,12 +7,12 @@ namespace Reimzul.Tests.EndToEnd;
 public sealed class DiskFullFacts : IDisposable
 {
     private readonly Installation _install;
+    private readonly TempDir _tiny = new("reimzul-tiny");
     private readonly string _results;
 
     public DiskFullFacts()
     {
-        var tiny = new TempDir("reimzul-tiny");
-        _results = tiny.Path;
+        _results = _tiny.Path;
         _install = new Installation($"""
 
             [paths]
@@ -54,12 +54,6 @@ public sealed class DiskFullFacts : IDisposable
     public void Dispose()
     {
         _install.Dispose();
-        try
-        {
-            Directory.Delete(_results, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
+        _tiny.Dispose();
     }
 }

@@ -43,9 +43,9 @@ public sealed class Installation : IDisposable
 
     public Task<ProcessResult> RunAsync(params string[] arguments) => ReimzulCli.RunAsync(With(arguments));
 
-    public ReimzulDaemon Start(params string[] arguments) => ReimzulCli.Start(With(arguments));
+    public RunningProcess Start(params string[] arguments) => ReimzulCli.Start(With(arguments));
 
-    public async Task<ReimzulDaemon> StartUpAsync(int workers)
+    public async Task<RunningProcess> StartUpAsync(int workers)
     {
         var up = Start("up", "--workers", workers.ToString(System.Globalization.CultureInfo.InvariantCulture));
         await up.WaitForLineAsync("waiting for jobs on x86_64");

@@ -17,12 +17,12 @@ public sealed class ManyMachinesFacts : IAsyncLifetime, IDisposable
 
     private readonly TempDir _dir = new("reimzul-hosts");
     private readonly TlsCertificates _pki = new();
-    private readonly List<HostProcess> _processes = [];
+    private readonly List<RunningProcess> _processes = [];
     private TestNetwork _net = null!;
-    private HostProcess _beanstalkd = null!;
-    private readonly Dictionary<string, HostProcess> _builders = [];
-    private HostProcess _controller = null!;
-    private HostProcess _bstore = null!;
+    private RunningProcess _beanstalkd = null!;
+    private readonly Dictionary<string, RunningProcess> _builders = [];
+    private RunningProcess _controller = null!;
+    private RunningProcess _bstore = null!;
     private string _ctlConfig = "";
 
     private string Ctl => _net.Address("ctl");
@@ -77,7 +77,7 @@ public sealed class ManyMachinesFacts : IAsyncLifetime, IDisposable
         }
         foreach (var p in new[] { controller, notifier, bstore, _builders["b1"], _builders["b2"] })
         {
-            await p.WaitForLineAsync("waiting for jobs on", "Application started");
+            await p.WaitForAnyLineAsync(TimeSpan.FromSeconds(60), "waiting for jobs on", "Application started");
         }
     }
 
@@ -107,7 +107,7 @@ public sealed class ManyMachinesFacts : IAsyncLifetime, IDisposable
         await Eventually.WaitAsync(() => LogLines().Any(l => l.Srpm == "cross-slow-1.0-1.src.rpm" && l.Status == "Building"),
             TimeSpan.FromSeconds(60), () => "the slow build never started");
         var victim = LogLines().First(l => l.Srpm == "cross-slow-1.0-1.src.rpm" && l.Status == "Building").Builder;
-        _builders[victim].KillHard();
+        _builders[victim].KillHard(entireTree: true);
         var survivor = victim == "b1" ? "b2" : "b1";
         var slowResult = await WaitForSuccessAsync("cross-slow-1.0-1.src.rpm", "noarch");
         Assert.Equal(survivor, slowResult.Builder);
@@ -154,7 +154,7 @@ public sealed class ManyMachinesFacts : IAsyncLifetime, IDisposable
         // Controller down after the submit: workers cannot fetch the SRPM, the job waits for it.
         foreach (var builder in _builders.Values)
         {
-            builder.KillHard();
+            builder.KillHard(entireTree: true);
             await builder.WaitForExitAsync();
         }
         var second = await SrpmFactory.BuildAsync(SrpmFactory.NoarchSpec("while-controller-down"), sources);
@@ -189,12 +189,12 @@ public sealed class ManyMachinesFacts : IAsyncLifetime, IDisposable
         ca_cert = {_pki.CaCertPath}
         """;
 
-    private HostProcess StartBstore() => StartReimzul("bstore", "bstore", WriteConfig("bstore", RemoteQueue(), $"""
+    private RunningProcess StartBstore() => StartReimzul("bstore", "bstore", WriteConfig("bstore", RemoteQueue(), $"""
         [bstore]
         tokens = {_dir.Combine("tokens")}
         """));
 
-    private HostProcess StartBuilder(string host) => StartReimzul(host, "worker", WriteConfig(host, RemoteQueue(), $"""
+    private RunningProcess StartBuilder(string host) => StartReimzul(host, "worker", WriteConfig(host, RemoteQueue(), $"""
         [builder]
         backend = rpmbuild
         fqdn = {host}
@@ -234,12 +234,12 @@ public sealed class ManyMachinesFacts : IAsyncLifetime, IDisposable
         return path;
     }
 
-    private HostProcess StartReimzul(string host, string role, string config) =>
+    private RunningProcess StartReimzul(string host, string role, string config) =>
         Start(host, ReimzulCli.Spec([role, "--config", config]));
 
-    private HostProcess Start(string host, ProcessSpec spec)
+    private RunningProcess Start(string host, ProcessSpec spec)
     {
-        var process = new HostProcess(_net.In(host, spec));
+        var process = new RunningProcess(_net.In(host, spec));
         _processes.Add(process);
         return process;
     }
@@ -264,13 +264,7 @@ public sealed class ManyMachinesFacts : IAsyncLifetime, IDisposable
         IReadOnlyList<string> listed = [];
         await Eventually.WaitAsync(async () =>
         {
-            var cache = _dir.Combine("dnf-cache", Guid.NewGuid().ToString("N"));
-            var result = await RunAsync("client", new ProcessSpec("dnf",
-            [
-                "-q", "--releasever=7", "--setopt=reposdir=/dev/null", "--setopt=cachedir=" + cache, "--setopt=r.gpgcheck=0",
-                $"--repofrompath=r,http://{Bstore}:11081/bstore/repo/{target}/", "--repo=r", "repoquery", "--qf", "%{name}-%{version}-%{release}.%{arch}",
-            ]));
-            listed = result.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            listed = (await RepoQuery.TryListAsync($"http://{Bstore}:11081/bstore/repo/{target}/", spec => _net.In("client", spec))).Listed ?? [];
             return expected.All(listed.Contains);
         }, TimeSpan.FromSeconds(60), () => $"repo {target} over HTTP lists [{string.Join(", ", listed)}]\n{Diagnostics()}");
         return listed;
@@ -282,12 +276,12 @@ public sealed class ManyMachinesFacts : IAsyncLifetime, IDisposable
     {
         foreach (var process in _processes)
         {
-            process.KillHard();
+            process.KillHard(entireTree: true);
         }
         foreach (var process in _processes)
         {
             await process.WaitForExitAsync();
-            process.Dispose();
+            await process.DisposeAsync();
         }
         await _net.DisposeAsync();
         Dispose();
@@ -297,49 +291,5 @@ public sealed class ManyMachinesFacts : IAsyncLifetime, IDisposable
     {
         _pki.Dispose();
         _dir.Dispose();
-    }
-
-    /// <summary>A program running on a test host, with its output kept for diagnostics.</summary>
-    private sealed class HostProcess : IDisposable
-    {
-        private readonly Process _process;
-        private readonly ConcurrentQueue<string> _lines = new();
-        private readonly string _command;
-
-        public HostProcess(ProcessSpec spec)
-        {
-            _command = spec.ToString();
-            _process = Process.Start(spec.CreateStartInfo())!;
-            _process.OutputDataReceived += (_, e) => { if (e.Data is not null) { _lines.Enqueue(e.Data); } };
-            _process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { _lines.Enqueue(e.Data); } };
-            _process.BeginOutputReadLine();
-            _process.BeginErrorReadLine();
-        }
-
-        public Task WaitForLineAsync(params string[] any) =>
-            Eventually.WaitAsync(() => _lines.Any(l => any.Any(a => l.Contains(a, StringComparison.Ordinal))), TimeSpan.FromSeconds(60), Describe);
-
-        public void KillHard()
-        {
-            try
-            {
-                _process.Kill(entireProcessTree: true);
-            }
-            catch (InvalidOperationException)
-            {
-            }
-        }
-
-        public async Task WaitForExitAsync()
-        {
-            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(20));
-            await _process.WaitForExitAsync(cts.Token);
-        }
-
-        public string Output => string.Join("\n", _lines);
-
-        public string Describe() => $"--- {_command}{(_process.HasExited ? $" (exited {_process.ExitCode})" : "")}\n{string.Join("\n", _lines.TakeLast(40))}";
-
-        public void Dispose() => _process.Dispose();
     }
 }

@@ -7,7 +7,7 @@ public sealed class UpFixture : IAsyncLifetime
 {
     public Installation Install { get; } = new();
 
-    public ReimzulDaemon Up { get; private set; } = null!;
+    public RunningProcess Up { get; private set; } = null!;
 
     public async Task InitializeAsync() => Up = await Install.StartUpAsync(workers: 2);
 
