@@ -10,8 +10,6 @@ public sealed class Backoff(TimeSpan initial, TimeSpan maximum)
 
     public static Backoff Default() => new(TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(30));
 
-    public int Failures => _failures;
-
     /// <summary>The delay before the next attempt; each call doubles it up to the maximum.</summary>
     public TimeSpan Next()
     {

@@ -27,8 +27,6 @@ public static class Tubes
         ["ppc"] = "ppc",
     };
 
-    public static bool TryGetBuildTube(string arch, out string tube) => BuildTubeByArch.TryGetValue(arch, out tube!);
-
     /// <summary>The tubes a builder of <paramref name="builderArch"/> (as <c>uname -m</c> names it) watches.</summary>
     public static IReadOnlyList<string> WatchedBy(string builderArch) => builderArch switch
     {

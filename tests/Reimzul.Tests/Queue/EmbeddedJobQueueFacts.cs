@@ -62,7 +62,7 @@ public sealed class EmbeddedJobQueueFacts : JobQueueContract, IDisposable
         await using var waiter = await waiterSide.OpenAsync();
 
         var pending = waiter.ReserveAsync(["shared"], TimeSpan.FromSeconds(10));
-        await Until(async () => (await putter.StatsTubeAsync("shared")).Watching == 1);
+        await Eventually.WaitAsync(async () => (await putter.StatsTubeAsync("shared")).Watching == 1, TimeSpan.FromSeconds(10), () => "the pending reserve did not show as watching within 10 s");
         var stopwatch = Stopwatch.StartNew();
         var id = await putter.PutAsync("shared", "across", 10, TimeSpan.Zero, LongTtr);
         var job = await Within(pending);
@@ -214,15 +214,5 @@ public sealed class EmbeddedJobQueueFacts : JobQueueContract, IDisposable
         await queue.DisposeAsync();
 
         await Assert.ThrowsAsync<ObjectDisposedException>(() => queue.PutAsync("t", "x", 10, TimeSpan.Zero, LongTtr));
-    }
-
-    private static async Task Until(Func<Task<bool>> condition)
-    {
-        var deadline = Stopwatch.StartNew();
-        while (!await condition())
-        {
-            Assert.True(deadline.Elapsed < TimeSpan.FromSeconds(10), "condition not met within 10 s");
-            await Task.Delay(5);
-        }
     }
 }

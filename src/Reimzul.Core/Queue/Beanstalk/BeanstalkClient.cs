@@ -52,12 +52,6 @@ public sealed class BeanstalkClient : IAsyncDisposable
     /// <summary>False once the connection is closed or broken; a closed client stays closed.</summary>
     public bool IsConnected => _connection.ClosedReason is null && _disposed == 0;
 
-    /// <summary>The tube <c>put</c> and <c>kick</c> act on.</summary>
-    public string UsedTube => _used;
-
-    /// <summary>The tubes <c>reserve</c> takes jobs from.</summary>
-    public IReadOnlyCollection<string> WatchedTubes => _watched;
-
     /// <summary>Connects, with TLS when the options say so, and reads the server's limits.</summary>
     /// <exception cref="BeanstalkConnectionException">No usable connection could be made; the message says why.</exception>
     /// <exception cref="BeanstalkException">A TLS file cannot be used (<see cref="BeanstalkError.TlsSetup"/>).</exception>
@@ -108,29 +102,6 @@ public sealed class BeanstalkClient : IAsyncDisposable
             throw Unexpected("use", line.Span);
         }
         _used = tube;
-    }
-
-    /// <summary><c>watch</c>: adds a tube to the watch list; returns how many are watched.</summary>
-    public async Task<int> WatchAsync(string tube, CancellationToken cancellationToken = default)
-    {
-        JobLimits.CheckTube(tube);
-        await EnterAsync(cancellationToken);
-        Command("watch "u8, tube);
-        var count = ParseWatching("watch", await SendAndReadLineAsync());
-        _watched.Add(tube);
-        return count;
-    }
-
-    /// <summary><c>ignore</c>: removes a tube from the watch list; returns how many are watched.</summary>
-    /// <exception cref="BeanstalkException"><see cref="BeanstalkError.NotIgnored"/>: it is the last watched tube.</exception>
-    public async Task<int> IgnoreAsync(string tube, CancellationToken cancellationToken = default)
-    {
-        JobLimits.CheckTube(tube);
-        await EnterAsync(cancellationToken);
-        Command("ignore "u8, tube);
-        var count = ParseWatching("ignore", await SendAndReadLineAsync());
-        _watched.Remove(tube);
-        return count;
     }
 
     /// <summary>

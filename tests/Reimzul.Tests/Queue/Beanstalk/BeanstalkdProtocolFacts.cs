@@ -173,7 +173,7 @@ public sealed class BeanstalkdProtocolFacts(BeanstalkdServer server) : IClassFix
         var t = Tube("t");
         using var cancel = new CancellationTokenSource();
         var pending = waiter.ReserveAsync([t], TimeSpan.FromSeconds(30), cancel.Token);
-        await Until(async () => (await other.StatsTubeAsync(t)).Watching == 1);
+        await Eventually.WaitAsync(async () => (await other.StatsTubeAsync(t)).Watching == 1, TimeSpan.FromSeconds(10), () => "the pending reserve did not show as watching within 10 s");
         await cancel.CancelAsync();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => pending.WaitAsync(TimeSpan.FromSeconds(5)));
 
@@ -305,14 +305,4 @@ public sealed class BeanstalkdProtocolFacts(BeanstalkdServer server) : IClassFix
     }
 
     private static (long, long) Minus((long Watch, long Ignore) a, (long Watch, long Ignore) b) => (a.Watch - b.Watch, a.Ignore - b.Ignore);
-
-    private static async Task Until(Func<Task<bool>> condition)
-    {
-        var deadline = Stopwatch.StartNew();
-        while (!await condition())
-        {
-            Assert.True(deadline.Elapsed < TimeSpan.FromSeconds(10), "condition not met within 10 s");
-            await Task.Delay(5);
-        }
-    }
 }

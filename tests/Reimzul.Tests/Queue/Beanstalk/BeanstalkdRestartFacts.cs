@@ -89,7 +89,7 @@ public sealed class BeanstalkdRestartFacts : IAsyncLifetime, IDisposable
     {
         var queue = await OpenAsync();
         var pending = queue.ReserveAsync([T], TimeSpan.FromSeconds(60));
-        await Until(async () => (await StatsFromAnotherSessionAsync()).Watching == 1);
+        await Eventually.WaitAsync(async () => (await StatsFromAnotherSessionAsync()).Watching == 1, TimeSpan.FromSeconds(10), () => "the pending reserve did not show as watching within 10 s");
 
         await _server.KillAsync();
 
@@ -129,16 +129,6 @@ public sealed class BeanstalkdRestartFacts : IAsyncLifetime, IDisposable
             catch (BeanstalkConnectionException) when (deadline.Elapsed < TimeSpan.FromSeconds(10))
             {
             }
-        }
-    }
-
-    private static async Task Until(Func<Task<bool>> condition)
-    {
-        var deadline = Stopwatch.StartNew();
-        while (!await condition())
-        {
-            Assert.True(deadline.Elapsed < TimeSpan.FromSeconds(10), "condition not met within 10 s");
-            await Task.Delay(5);
         }
     }
 }

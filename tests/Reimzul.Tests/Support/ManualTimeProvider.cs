@@ -1,6 +1,9 @@
-namespace Reimzul.Tests.Queue;
+namespace Reimzul.Tests.Support;
 
-/// <summary>A clock that moves only when a test advances it; due timers fire inside <see cref="Advance"/>.</summary>
+/// <summary>
+/// A clock that moves only when a test advances it; due timers fire inside <see cref="Advance"/>.
+/// Unlike <see cref="FixedTimeProvider"/> it runs timers, for code that waits with <c>Task.Delay(span, time)</c>.
+/// </summary>
 internal sealed class ManualTimeProvider : TimeProvider
 {
     private readonly Lock _lock = new();
