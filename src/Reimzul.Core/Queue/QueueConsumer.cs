@@ -98,6 +98,11 @@ public abstract class QueueConsumer(IJobQueueFactory queues, ILogger logger, Tim
         {
             if (!_retries.TryGetValue(job.Id, out var backoff))
             {
+                // Entries of jobs that another consumer finished are never removed here; forget them all now and then.
+                if (_retries.Count >= 1024)
+                {
+                    _retries.Clear();
+                }
                 backoff = Backoff.Default();
                 _retries[job.Id] = backoff;
             }
