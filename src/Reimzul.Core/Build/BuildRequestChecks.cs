@@ -1,10 +1,10 @@
+using Reimzul.Validation;
+
 namespace Reimzul.Build;
 
 /// Checks on the parts of a request that reach rpm macros, file names or mock's Python config.
 internal static class BuildRequestChecks
 {
-    private const string NamePunctuation = "._+~^-";
-
     /// The disttag reaches rpm as a macro body, literally (argv, no shell). rpm expands '%' in a body
     /// ("%(cmd)" runs cmd) and a line break would start another macro, so those are refused; anything
     /// else that does not belong in a release is rpm's to refuse, with its own message.
@@ -18,26 +18,10 @@ internal static class BuildRequestChecks
         return disttag.Any(char.IsControl) ? $"disttag '{disttag.ReplaceLineEndings(" ")}' contains a control character" : null;
     }
 
-    /// A value used in a file name or config text: no path separators, quotes, spaces or leading dot/dash.
-    public static string? NameProblem(string what, string value)
-    {
-        ArgumentNullException.ThrowIfNull(value);
-        if (value.Length == 0)
-        {
-            return $"{what} is empty";
-        }
-        if (value[0] is '.' or '-')
-        {
-            return $"{what} '{value}' starts with '{value[0]}'";
-        }
-        var bad = value.FirstOrDefault(c => !char.IsAsciiLetterOrDigit(c) && !NamePunctuation.Contains(c, StringComparison.Ordinal));
-        return bad == default
-            ? null
-            : $"{what} '{value}' contains '{bad}': only letters, digits and {Spaced(NamePunctuation)} are allowed";
-    }
+    /// A value used in a file name or config text: one path component of safe characters (<see cref="InputRules.TryValidatePathComponent"/>).
+    public static string? NameProblem(string what, string value) =>
+        InputRules.TryValidatePathComponent(what, value, out var error) ? null : error;
 
     /// The value of <c>--define</c> for %dist; an empty body is an rpm error, so an empty disttag becomes %{nil}.
     public static string DistDefine(string disttag) => "dist " + (disttag.Length == 0 ? "%{nil}" : disttag);
-
-    private static string Spaced(string punctuation) => string.Join(' ', punctuation.ToCharArray());
 }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Microsoft.Extensions.Logging;
 using Reimzul.Processes;
 
 namespace Reimzul.Build;
@@ -23,5 +24,18 @@ internal static class BuildToolRun
         return result.TimedOut
             ? (null, new BuildOutcome(false, -1, BuildReasons.TimedOut(spec.Timeout ?? TimeSpan.Zero), stopwatch.Elapsed))
             : (result, null);
+    }
+
+    /// <summary>Logs how a build ended, in the same words for every backend.</summary>
+    public static void LogOutcome(ILogger logger, string tool, BuildRequest request, BuildOutcome outcome)
+    {
+        if (outcome.Succeeded)
+        {
+            logger.LogInformation("{Tool} built {Srpm} for {Arch} in {Duration}", tool, request.SrpmPath, request.Arch, outcome.Duration);
+        }
+        else
+        {
+            logger.LogWarning("{Tool} failed on {Srpm} for {Arch}: {Reason}", tool, request.SrpmPath, request.Arch, outcome.Reason);
+        }
     }
 }

@@ -27,14 +27,7 @@ public sealed class MockBackend(MockPlanner planner, ProcessRunner runner, ILogg
             await PrepareConfigDirAsync(invocation, cancellationToken);
             logger.LogInformation("mock config {Config} rendered as root {Root}", invocation.ConfigSource, invocation.RootName);
             var outcome = await RunAsync(invocation, files, request.Timeout, stopwatch, cancellationToken);
-            if (outcome.Succeeded)
-            {
-                logger.LogInformation("mock built {Srpm} for {Arch} in {Duration}", request.SrpmPath, request.Arch, outcome.Duration);
-            }
-            else
-            {
-                logger.LogWarning("mock failed on {Srpm} for {Arch}: {Reason}", request.SrpmPath, request.Arch, outcome.Reason);
-            }
+            BuildToolRun.LogOutcome(logger, Name, request, outcome);
             return outcome;
         }
         finally

@@ -53,14 +53,7 @@ public sealed class RpmbuildBackend(string rpmbuildPath, ProcessRunner runner, I
         {
             var outcome = await RunAsync(spec, files, topdir, stopwatch, cancellationToken);
             await WriteLogsAsync(files, spec.ToString());
-            if (outcome.Succeeded)
-            {
-                logger.LogInformation("rpmbuild built {Srpm} for {Arch} in {Duration}", request.SrpmPath, request.Arch, outcome.Duration);
-            }
-            else
-            {
-                logger.LogWarning("rpmbuild failed on {Srpm} for {Arch}: {Reason}", request.SrpmPath, request.Arch, outcome.Reason);
-            }
+            BuildToolRun.LogOutcome(logger, Name, request, outcome);
             return outcome;
         }
         finally

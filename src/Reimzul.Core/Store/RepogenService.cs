@@ -22,9 +22,10 @@ public sealed class RepogenService(
     ILogger<RepogenService> logger,
     TimeProvider time) : QueueConsumer(queues, logger, time)
 {
-    private readonly Channel<string> _dirty = Channel.CreateUnbounded<string>(new UnboundedChannelOptions { SingleReader = true });
+    // A wake-up for the runner: what is dirty is on disk, so one pending signal is as good as many.
+    private readonly Channel<bool> _dirty = Channel.CreateBounded<bool>(
+        new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true });
     private static readonly TimeSpan GatherPoll = TimeSpan.FromMilliseconds(200);
-    private Task? _runner;
     private IJobQueue? _stats;
 
     protected override IReadOnlyCollection<string> WatchedTubes { get; } = [Tubes.Createrepo];
@@ -33,8 +34,8 @@ public sealed class RepogenService(
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        _runner = Task.Run(() => RunLoopAsync(stoppingToken), CancellationToken.None);
-        return Task.WhenAll(base.ExecuteAsync(stoppingToken), _runner);
+        var runner = Task.Run(() => RunLoopAsync(stoppingToken), CancellationToken.None);
+        return Task.WhenAll(base.ExecuteAsync(stoppingToken), runner);
     }
 
     protected override async Task<JobDisposition> HandleAsync(ReservedJob job, IJobQueue session, CancellationToken stoppingToken)
@@ -48,14 +49,14 @@ public sealed class RepogenService(
             return JobDisposition.Bury(error);
         }
         await regenerator.RequestAsync(request.Target, stoppingToken);
-        _dirty.Writer.TryWrite(request.Target);
+        Signal();
         return JobDisposition.Delete;
     }
 
     /// <summary>Idle: pick up requests a crashed process left dirty.</summary>
     protected override Task OnIdleAsync(CancellationToken stoppingToken)
     {
-        _dirty.Writer.TryWrite("");
+        Signal();
         return Task.CompletedTask;
     }
 
@@ -63,7 +64,7 @@ public sealed class RepogenService(
     {
         var retry = Backoff.Default();
         // Start-up: whatever was requested before a crash or restart.
-        _dirty.Writer.TryWrite("");
+        Signal();
         try
         {
             while (await _dirty.Reader.WaitToReadAsync(stoppingToken))
@@ -84,7 +85,7 @@ public sealed class RepogenService(
                     var delay = retry.Next();
                     logger.LogWarning("repodata left dirty; trying again in {Delay:0.0} s", delay.TotalSeconds);
                     await Task.Delay(delay, Time, stoppingToken);
-                    _dirty.Writer.TryWrite("");
+                    Signal();
                 }
                 else
                 {
@@ -144,11 +145,8 @@ public sealed class RepogenService(
         }
     }
 
-    // Every signal is served by one pass over all dirty targets.
-    private void Drain()
-    {
-        while (_dirty.Reader.TryRead(out _))
-        {
-        }
-    }
+    private void Signal() => _dirty.Writer.TryWrite(true);
+
+    // A signal pending now is served by the pass about to run over all dirty targets.
+    private void Drain() => _dirty.Reader.TryRead(out _);
 }

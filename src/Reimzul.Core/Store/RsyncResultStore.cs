@@ -1,7 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Reimzul.Processes;
 using Reimzul.Queue;
-using Reimzul.Validation;
 
 namespace Reimzul.Store;
 
@@ -184,10 +183,7 @@ public sealed class RsyncResultStore : IResultStore
         }
     }
 
-    /// <summary>
-    /// The result's place relative to the module. Names pass the checks of the local store and, as they
-    /// travel as rsync arguments to another machine, the stricter rules the worker applies to package names.
-    /// </summary>
+    /// <summary>The result's place relative to the module; names pass the checks of the local store.</summary>
     private static string FinalPath(StoredResult result)
     {
         var target = StoreNames.Check(result.Target, "target");
@@ -195,13 +191,6 @@ public sealed class RsyncResultStore : IResultStore
         var timestamp = StoreNames.Check(result.Timestamp, "timestamp");
         var evr = StoreNames.Check(result.Evr, "evr");
         var arch = StoreNames.Check(result.Arch, "arch");
-        foreach (var (what, value) in new[] { ("target", target), ("pkgname", pkgName), ("timestamp", timestamp), ("evr", evr), ("arch", arch) })
-        {
-            if (!InputRules.TryValidatePathComponent(what, value, out var error))
-            {
-                throw new ArgumentException(error, nameof(result));
-            }
-        }
         return string.Join('/', RepoDir, target, pkgName, timestamp, evr + "." + arch);
     }
 

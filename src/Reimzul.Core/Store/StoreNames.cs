@@ -1,40 +1,32 @@
+using Reimzul.Validation;
+
 namespace Reimzul.Store;
 
 /// <summary>
 /// Guards the names that arrive in messages (target, pkgname, timestamp, evr, arch) before they
-/// become path segments: a hostile name must not reach outside the store's roots.
+/// become path segments: a hostile name must not reach outside the store's roots. The rule is
+/// <see cref="InputRules.TryValidatePathComponent"/>; this adds the store's own reserved name and
+/// a check of the joined path.
 /// </summary>
 internal static class StoreNames
 {
     /// <summary>Throws <see cref="ArgumentException"/> unless <paramref name="value"/> is usable as one path segment.</summary>
     public static string Check(string? value, string what)
     {
-        if (string.IsNullOrEmpty(value))
+        if (!InputRules.TryValidatePathComponent(what, value, out var error))
         {
-            throw new ArgumentException($"{what} is empty", what);
+            throw new ArgumentException(error, what);
         }
-        if (value is "." or "..")
-        {
-            throw new ArgumentException($"{what} '{value}' is not allowed: it names a directory, not an entry", what);
-        }
-        if (value.Contains('/', StringComparison.Ordinal))
-        {
-            throw new ArgumentException($"{what} '{value}' contains '/'", what);
-        }
-        if (value.Contains('\0', StringComparison.Ordinal))
-        {
-            throw new ArgumentException($"{what} contains a NUL character", what);
-        }
-        return value;
+        return value!;
     }
 
-    /// <summary>A package named like createrepo_c's output dirs would land inside the repodata.</summary>
+    /// <summary>A package named like createrepo_c's output dir would land inside the repodata.</summary>
     public static string CheckPkgName(string? value)
     {
         Check(value, "pkgname");
-        if (value is "repodata" or ".repodata")
+        if (value is "repodata")
         {
-            throw new ArgumentException($"pkgname '{value}' is reserved for the repo's metadata");
+            throw new ArgumentException($"pkgname '{value}' is reserved for the repo's metadata", nameof(value));
         }
         return value!;
     }
