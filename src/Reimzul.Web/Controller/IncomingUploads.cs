@@ -49,17 +49,8 @@ internal sealed class IncomingUploads(string incoming, long maxBytes, IncomingCh
             }
             CheckSource(temporary, name);
 
-            if (File.Exists(final))
+            if (!IncomingSrpms.TryPlace(temporary, final))
             {
-                return await SameOrConflictAsync(final, name, expected, cancellationToken);
-            }
-            try
-            {
-                File.Move(temporary, final, overwrite: false);
-            }
-            catch (IOException) when (File.Exists(final))
-            {
-                // Another upload of that name won the race: fine if it is this one.
                 return await SameOrConflictAsync(final, name, expected, cancellationToken);
             }
             checksums.Remember(final, expected);
@@ -81,9 +72,7 @@ internal sealed class IncomingUploads(string incoming, long maxBytes, IncomingCh
         {
             return new SrpmUploadResult { Srpm = name, Sha256 = sha256, Created = false };
         }
-        // The local submit's message: the remedy is the same.
-        throw new RemoteServiceException(HttpStatusCode.Conflict,
-            $"the incoming dir already holds a different SRPM named '{name}'; rebuild it with a new release, or remove {final}");
+        throw new RemoteServiceException(HttpStatusCode.Conflict, IncomingSrpms.ConflictMessage(name, final));
     }
 
     // The local submit's check (RpmHeaderReader.ReadSource), read from the stream so the message names the SRPM, not the temp file.
