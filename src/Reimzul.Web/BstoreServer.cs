@@ -4,7 +4,6 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Reimzul.Config;
 using Reimzul.Remote;
-using Reimzul.Web.Auth;
 using Reimzul.Web.Bstore;
 using Reimzul.Web.Hosting;
 
@@ -22,11 +21,7 @@ public static class BstoreServer
     public static WebServer Create(ReimzulConfig config, ILoggerFactory loggerFactory)
     {
         ArgumentNullException.ThrowIfNull(config);
-        ArgumentNullException.ThrowIfNull(loggerFactory);
-        var logger = loggerFactory.CreateLogger("Reimzul.Web.Bstore");
-        var http = config.Bstore.Http;
-        var auth = WriterAuthenticator.Create(config, "bstore", http, logger);
-        var builder = WebApps.CreateBuilder(config, "bstore", http, loggerFactory);
+        var (builder, auth, _) = WebApps.Prepare(config, "bstore", config.Bstore.Http, "Reimzul.Web.Bstore", loggerFactory);
         if (config.Bstore.Listing)
         {
             builder.Services.AddDirectoryBrowser();

@@ -5,7 +5,6 @@ using Reimzul.Config;
 using Reimzul.Queue;
 using Reimzul.Remote;
 using Reimzul.Validation;
-using Reimzul.Web.Auth;
 using Reimzul.Web.Controller;
 using Reimzul.Web.Hosting;
 
@@ -24,11 +23,7 @@ public static class ControllerServer
     {
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(queues);
-        ArgumentNullException.ThrowIfNull(loggerFactory);
-        var logger = loggerFactory.CreateLogger("Reimzul.Web.Controller");
-        var http = config.Controller.Http;
-        var auth = WriterAuthenticator.Create(config, "controller", http, logger);
-        var builder = WebApps.CreateBuilder(config, "controller", http, loggerFactory);
+        var (builder, auth, logger) = WebApps.Prepare(config, "controller", config.Controller.Http, "Reimzul.Web.Controller", loggerFactory);
         var app = builder.Build();
 
         var incoming = config.Paths.Incoming;

@@ -57,10 +57,7 @@ public sealed class ControllerClient : IDisposable
         {
             throw new FileNotFoundException($"SRPM {srpm} is not in the controller's incoming dir ({_http.BaseAddress})", srpm);
         }
-        if (!response.IsSuccessStatusCode)
-        {
-            throw await RemoteResponses.RefusalAsync(response, cancellationToken).ConfigureAwait(false);
-        }
+        await RemoteResponses.EnsureSuccessAsync(response, cancellationToken).ConfigureAwait(false);
         var expected = response.Headers.TryGetValues(RemoteProtocol.Sha256Header, out var values) ? values.FirstOrDefault() : null;
         if (!FileDigest.IsSha256Hex(expected))
         {
@@ -125,10 +122,6 @@ public sealed class ControllerClient : IDisposable
             request.Content.Headers.ContentLength = file.Length;
             request.Headers.Add(RemoteProtocol.Sha256Header, sha256);
             using var response = await _http.SendAsync(request, cancellationToken).ConfigureAwait(false);
-            if (!response.IsSuccessStatusCode)
-            {
-                throw await RemoteResponses.RefusalAsync(response, cancellationToken).ConfigureAwait(false);
-            }
             return await RemoteResponses.ReadAsync(response, RemoteJsonContext.Default.SrpmUploadResult, cancellationToken).ConfigureAwait(false);
         }
     }
@@ -141,10 +134,6 @@ public sealed class ControllerClient : IDisposable
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(RequestTimeout);
         using var response = await _http.PostAsJsonAsync(RemoteProtocol.SubmitPath.TrimStart('/'), request, RemoteJsonContext.Default.SubmitRequest, timeout.Token).ConfigureAwait(false);
-        if (!response.IsSuccessStatusCode)
-        {
-            throw await RemoteResponses.RefusalAsync(response, cancellationToken).ConfigureAwait(false);
-        }
         return await RemoteResponses.ReadAsync(response, RemoteJsonContext.Default.SubmitResult, cancellationToken).ConfigureAwait(false);
     }
 

@@ -8,8 +8,10 @@ namespace Reimzul.Remote;
 /// <summary>Reads the services' answers: the expected JSON, or their reason for a refusal.</summary>
 internal static class RemoteResponses
 {
+    /// <summary>The answer as <typeparamref name="T"/>; a refusal (<see cref="RefusalAsync"/>) for an unsuccessful status.</summary>
     public static async Task<T> ReadAsync<T>(HttpResponseMessage response, JsonTypeInfo<T> type, CancellationToken cancellationToken)
     {
+        await EnsureSuccessAsync(response, cancellationToken).ConfigureAwait(false);
         try
         {
             var value = await response.Content.ReadFromJsonAsync(type, cancellationToken).ConfigureAwait(false);
@@ -18,6 +20,15 @@ internal static class RemoteResponses
         catch (JsonException ex)
         {
             throw new RemoteServiceException(response.StatusCode, $"{Describe(response)} answered with unreadable JSON: {ex.Message}");
+        }
+    }
+
+    /// <summary>Throws the service's refusal (<see cref="RefusalAsync"/>) unless the status is a success.</summary>
+    public static async Task EnsureSuccessAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        if (!response.IsSuccessStatusCode)
+        {
+            throw await RefusalAsync(response, cancellationToken).ConfigureAwait(false);
         }
     }
 

@@ -2,7 +2,10 @@ using System.Net;
 
 namespace Reimzul.Remote;
 
-/// <summary>A service refused a request; the message is the service's own reason.</summary>
+/// <summary>
+/// A service refused a request; the message is the service's own reason. The services throw it from their handlers
+/// (it becomes the reply's status and <c>{"error": ...}</c>; no status means 400), and the clients rethrow it from that reply.
+/// </summary>
 public sealed class RemoteServiceException : Exception
 {
     public RemoteServiceException()

@@ -108,7 +108,7 @@ public sealed class HttpResultStore : IResultStore, IDisposable
         using (var timeout = Timeout(SmallRequestTimeout, cancellationToken))
         using (var response = await _http.PostAsJsonAsync(RemoteProtocol.ResultsPath.TrimStart('/'), upload.Manifest, RemoteJsonContext.Default.ResultManifest, timeout.Token))
         {
-            state = await ReadAsync(response, RemoteJsonContext.Default.UploadState, cancellationToken);
+            state = await RemoteResponses.ReadAsync(response, RemoteJsonContext.Default.UploadState, cancellationToken);
         }
         if (state.Complete)
         {
@@ -130,7 +130,7 @@ public sealed class HttpResultStore : IResultStore, IDisposable
         using (var timeout = Timeout(SmallRequestTimeout, cancellationToken))
         using (var response = await _http.PostAsync(RemoteProtocol.CommitPath(state.UploadId).TrimStart('/'), content: null, timeout.Token))
         {
-            var committed = await ReadAsync(response, RemoteJsonContext.Default.CommitResult, cancellationToken);
+            var committed = await RemoteResponses.ReadAsync(response, RemoteJsonContext.Default.CommitResult, cancellationToken);
             upload.Progressed(_time.GetUtcNow());
             return committed.Url;
         }
@@ -153,17 +153,9 @@ public sealed class HttpResultStore : IResultStore, IDisposable
             };
             request.Content.Headers.ContentLength = size;
             using var response = await _http.SendAsync(request, timeout.Token);
-            if (!response.IsSuccessStatusCode)
-            {
-                throw await RemoteResponses.RefusalAsync(response, cancellationToken);
-            }
+            await RemoteResponses.EnsureSuccessAsync(response, cancellationToken);
         }
     }
-
-    private static async Task<T> ReadAsync<T>(HttpResponseMessage response, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type, CancellationToken cancellationToken) =>
-        response.IsSuccessStatusCode
-            ? await RemoteResponses.ReadAsync(response, type, cancellationToken)
-            : throw await RemoteResponses.RefusalAsync(response, cancellationToken);
 
     // Unreachable or failing bstore, timeouts, damaged files, and uploads that vanished or changed under us (begin again).
     private static bool IsWorthRetrying(Exception exception, CancellationToken cancellationToken) => exception switch

@@ -1,3 +1,4 @@
+using System.Net;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
@@ -51,7 +52,7 @@ internal sealed class ResultUploads
     {
         if (!ResultManifests.TryValidate(manifest, out var error))
         {
-            throw new RequestRefusedException(StatusCodes.Status400BadRequest, error);
+            throw new RemoteServiceException(HttpStatusCode.BadRequest, error);
         }
         SweepAbandoned();
         var id = ResultManifests.UploadId(manifest);
@@ -89,7 +90,7 @@ internal sealed class ResultUploads
         var free = new DriveInfo(Root).AvailableFreeSpace;
         if (needed > free)
         {
-            throw new RequestRefusedException(StatusCodes.Status507InsufficientStorage,
+            throw new RemoteServiceException(HttpStatusCode.InsufficientStorage,
                 $"bstore has {free / (1024 * 1024)} MiB free for uploads; {location} needs {needed / (1024 * 1024)} MiB more");
         }
         _logger.LogInformation("{Worker}: upload {Id} of {Location}: {Missing} of {Files} files to send", worker, id, location, missing.Count, manifest.Files.Count);
@@ -101,11 +102,11 @@ internal sealed class ResultUploads
         var manifest = await ReadManifestAsync(id, cancellationToken);
         if (manifest.Files.FirstOrDefault(f => f.Name == name) is not { } expected)
         {
-            throw new RequestRefusedException(StatusCodes.Status400BadRequest, $"'{name}' is not a file of upload {id}");
+            throw new RemoteServiceException(HttpStatusCode.BadRequest, $"'{name}' is not a file of upload {id}");
         }
         if (request.ContentLength is { } declared && declared != expected.Size)
         {
-            throw new RequestRefusedException(StatusCodes.Status400BadRequest, $"'{name}' is {declared} bytes; the manifest says {expected.Size}");
+            throw new RemoteServiceException(HttpStatusCode.BadRequest, $"'{name}' is {declared} bytes; the manifest says {expected.Size}");
         }
         var part = Path.Combine(UploadDir(id), PartsDir, $"{name}.{Guid.NewGuid():N}");
         try
@@ -113,7 +114,7 @@ internal sealed class ResultUploads
             var received = await BodyReceiver.ReceiveAsync(request, part, expected.Size, cancellationToken);
             if (received.TooLong || received.Length != expected.Size || !string.Equals(received.Sha256, expected.Sha256, StringComparison.OrdinalIgnoreCase))
             {
-                throw new RequestRefusedException(StatusCodes.Status422UnprocessableEntity, received.TooLong
+                throw new RemoteServiceException(HttpStatusCode.UnprocessableEntity, received.TooLong
                     ? $"'{name}' arrived longer than the {expected.Size} bytes of the manifest; send it again"
                     : $"'{name}' arrived damaged: {received.Length} bytes with sha256 {received.Sha256}, the manifest says {expected.Size} bytes with sha256 {expected.Sha256}; send it again");
             }
@@ -124,7 +125,7 @@ internal sealed class ResultUploads
                 var files = Path.Combine(UploadDir(id), FilesDir);
                 if (!Directory.Exists(files))
                 {
-                    throw new RequestRefusedException(StatusCodes.Status404NotFound, $"upload {id} ended while '{name}' arrived; begin it again");
+                    throw new RemoteServiceException(HttpStatusCode.NotFound, $"upload {id} ended while '{name}' arrived; begin it again");
                 }
                 File.Move(part, Path.Combine(files, name), overwrite: true);
             }
@@ -135,7 +136,7 @@ internal sealed class ResultUploads
         }
         catch (DirectoryNotFoundException)
         {
-            throw new RequestRefusedException(StatusCodes.Status404NotFound, $"upload {id} ended while '{name}' arrived; begin it again");
+            throw new RemoteServiceException(HttpStatusCode.NotFound, $"upload {id} ended while '{name}' arrived; begin it again");
         }
         finally
         {
@@ -154,7 +155,7 @@ internal sealed class ResultUploads
             var missing = manifest.Files.Where(f => !IsStaged(id, f)).Select(f => f.Name).ToList();
             if (missing.Count > 0)
             {
-                throw new RequestRefusedException(StatusCodes.Status409Conflict, $"upload {id} lacks {missing.Count} file(s): {string.Join(", ", missing.Take(10))}; send them first");
+                throw new RemoteServiceException(HttpStatusCode.Conflict, $"upload {id} lacks {missing.Count} file(s): {string.Join(", ", missing.Take(10))}; send them first");
             }
             var dir = UploadDir(id);
             var staged = new StoredResult(Path.Combine(dir, FilesDir), manifest.Target, manifest.PkgName, manifest.Timestamp, manifest.Evr, manifest.Arch);
@@ -164,7 +165,7 @@ internal sealed class ResultUploads
             }
             catch (ArgumentException ex)
             {
-                throw new RequestRefusedException(StatusCodes.Status400BadRequest, ex.Message);
+                throw new RemoteServiceException(HttpStatusCode.BadRequest, ex.Message);
             }
             TryDeleteTree(dir);
         }
@@ -194,7 +195,7 @@ internal sealed class ResultUploads
     {
         if (!IsUploadId(id))
         {
-            throw new RequestRefusedException(StatusCodes.Status400BadRequest, $"'{id}' is not an upload id");
+            throw new RemoteServiceException(HttpStatusCode.BadRequest, $"'{id}' is not an upload id");
         }
         try
         {
@@ -204,7 +205,7 @@ internal sealed class ResultUploads
         }
         catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
         {
-            throw new RequestRefusedException(StatusCodes.Status404NotFound, $"no upload {id} is in progress (finished or abandoned); begin it again");
+            throw new RemoteServiceException(HttpStatusCode.NotFound, $"no upload {id} is in progress (finished or abandoned); begin it again");
         }
     }
 

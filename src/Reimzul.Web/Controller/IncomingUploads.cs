@@ -1,3 +1,4 @@
+using System.Net;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Reimzul.Remote;
@@ -18,12 +19,12 @@ internal sealed class IncomingUploads(string incoming, long maxBytes, IncomingCh
     {
         if (!InputRules.TryValidateSrpmFileName(name, out var error))
         {
-            throw new RequestRefusedException(StatusCodes.Status400BadRequest, error);
+            throw new RemoteServiceException(HttpStatusCode.BadRequest, error);
         }
         var expected = request.Headers[RemoteProtocol.Sha256Header].ToString();
         if (!FileDigest.IsSha256Hex(expected))
         {
-            throw new RequestRefusedException(StatusCodes.Status400BadRequest, $"send the SRPM's SHA-256 (64 hex digits) in the {RemoteProtocol.Sha256Header} header");
+            throw new RemoteServiceException(HttpStatusCode.BadRequest, $"send the SRPM's SHA-256 (64 hex digits) in the {RemoteProtocol.Sha256Header} header");
         }
         expected = expected.ToLowerInvariant();
         if (request.ContentLength > maxBytes)
@@ -43,22 +44,13 @@ internal sealed class IncomingUploads(string incoming, long maxBytes, IncomingCh
             }
             if (received.Sha256 != expected)
             {
-                throw new RequestRefusedException(StatusCodes.Status422UnprocessableEntity,
+                throw new RemoteServiceException(HttpStatusCode.UnprocessableEntity,
                     $"the upload of '{name}' arrived damaged: {received.Length} bytes with sha256 {received.Sha256}, expected {expected}; send it again");
             }
             CheckSource(temporary, name);
 
-            if (File.Exists(final))
+            if (!IncomingSrpms.TryPlace(temporary, final))
             {
-                return await SameOrConflictAsync(final, name, expected, cancellationToken);
-            }
-            try
-            {
-                File.Move(temporary, final, overwrite: false);
-            }
-            catch (IOException) when (File.Exists(final))
-            {
-                // Another upload of that name won the race: fine if it is this one.
                 return await SameOrConflictAsync(final, name, expected, cancellationToken);
             }
             checksums.Remember(final, expected);
@@ -71,8 +63,8 @@ internal sealed class IncomingUploads(string incoming, long maxBytes, IncomingCh
         }
     }
 
-    private RequestRefusedException TooLarge(string name, long length) =>
-        new(StatusCodes.Status413PayloadTooLarge, $"'{name}' is larger than {maxBytes / (1024 * 1024)} MiB ([controller] max_srpm_mb); got {length} bytes or more");
+    private RemoteServiceException TooLarge(string name, long length) =>
+        new(HttpStatusCode.RequestEntityTooLarge, $"'{name}' is larger than {maxBytes / (1024 * 1024)} MiB ([controller] max_srpm_mb); got {length} bytes or more");
 
     private async Task<SrpmUploadResult> SameOrConflictAsync(string final, string name, string sha256, CancellationToken cancellationToken)
     {
@@ -80,9 +72,7 @@ internal sealed class IncomingUploads(string incoming, long maxBytes, IncomingCh
         {
             return new SrpmUploadResult { Srpm = name, Sha256 = sha256, Created = false };
         }
-        // The local submit's message: the remedy is the same.
-        throw new RequestRefusedException(StatusCodes.Status409Conflict,
-            $"the incoming dir already holds a different SRPM named '{name}'; rebuild it with a new release, or remove {final}");
+        throw new RemoteServiceException(HttpStatusCode.Conflict, IncomingSrpms.ConflictMessage(name, final));
     }
 
     // The local submit's check (RpmHeaderReader.ReadSource), read from the stream so the message names the SRPM, not the temp file.
@@ -99,7 +89,7 @@ internal sealed class IncomingUploads(string incoming, long maxBytes, IncomingCh
         }
         catch (RpmFormatException ex)
         {
-            throw new RequestRefusedException(StatusCodes.Status400BadRequest, $"'{name}' is not a usable source RPM: {ex.Message}");
+            throw new RemoteServiceException(HttpStatusCode.BadRequest, $"'{name}' is not a usable source RPM: {ex.Message}");
         }
     }
 }

@@ -1,3 +1,4 @@
+using System.Net;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Reimzul.Config;
@@ -32,7 +33,7 @@ internal sealed class RemoteSubmits(ReimzulConfig config, IJobQueueFactory queue
         }
         catch (Exception ex) when (ex is RpmFormatException or IOException)
         {
-            throw new RequestRefusedException(StatusCodes.Status400BadRequest, $"'{request.Srpm}' is not a usable source RPM: {ex.Message}");
+            throw new RemoteServiceException(HttpStatusCode.BadRequest, $"'{request.Srpm}' is not a usable source RPM: {ex.Message}");
         }
 
         var job = BuildJob.Submitted(request.Srpm, request.Arch, request.Target, request.Disttag, request.Scratch, submitter);
@@ -47,7 +48,7 @@ internal sealed class RemoteSubmits(ReimzulConfig config, IJobQueueFactory queue
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             logger.LogError(ex, "could not queue {Srpm} for {Target} by {Submitter}: {Message}", job.Srpm, job.Target, submitter, ex.Message);
-            throw new RequestRefusedException(StatusCodes.Status503ServiceUnavailable, $"the build queue is unavailable: {ex.Message}");
+            throw new RemoteServiceException(HttpStatusCode.ServiceUnavailable, $"the build queue is unavailable: {ex.Message}");
         }
         logger.LogInformation("Submitted SRPM {Srpm} to build queue {Tube} for target {Target} (scratch: {Scratch}) by {Submitter}: job id {Id}, build id {BuildId}, priority {Priority}",
             job.Srpm, tube, job.Target, job.Scratch, submitter, id, job.BuildId, priority);
@@ -68,7 +69,7 @@ internal sealed class RemoteSubmits(ReimzulConfig config, IJobQueueFactory queue
     {
         if (!condition)
         {
-            throw new RequestRefusedException(StatusCodes.Status400BadRequest, message);
+            throw new RemoteServiceException(HttpStatusCode.BadRequest, message);
         }
     }
 }

@@ -1,3 +1,4 @@
+using System.Net;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using Microsoft.AspNetCore.Http;
@@ -11,24 +12,22 @@ internal static class Replies
     public static IResult Error(int status, string message) =>
         Results.Json(new ErrorBody(message), RemoteJsonContext.Readable.ErrorBody, statusCode: status);
 
-    public static IResult From(RequestRefusedException refusal) => Error(refusal.Status, refusal.Message);
-
     public static IResult MethodNotAllowed(HttpContext context, string allowed)
     {
         context.Response.Headers.Allow = allowed;
         return Error(StatusCodes.Status405MethodNotAllowed, $"{context.Request.Method} is not allowed here; allowed: {allowed}");
     }
 
-    /// <summary>Runs a handler; its refusals become JSON errors with their status.</summary>
+    /// <summary>Runs a handler; the <see cref="RemoteServiceException"/>s it throws become JSON errors with their status.</summary>
     public static async Task<IResult> GuardAsync(Func<Task<IResult>> handler)
     {
         try
         {
             return await handler();
         }
-        catch (RequestRefusedException refusal)
+        catch (RemoteServiceException refusal)
         {
-            return From(refusal);
+            return Error((int)(refusal.Status ?? HttpStatusCode.BadRequest), refusal.Message);
         }
     }
 
@@ -39,15 +38,15 @@ internal static class Replies
         try
         {
             return await JsonSerializer.DeserializeAsync(request.Body, type, cancellationToken)
-                ?? throw new RequestRefusedException(StatusCodes.Status400BadRequest, "the body is JSON null; expected an object");
+                ?? throw new RemoteServiceException(HttpStatusCode.BadRequest, "the body is JSON null; expected an object");
         }
         catch (JsonException ex)
         {
-            throw new RequestRefusedException(StatusCodes.Status400BadRequest, $"the body is not valid JSON for this request: {ex.Message}");
+            throw new RemoteServiceException(HttpStatusCode.BadRequest, $"the body is not valid JSON for this request: {ex.Message}");
         }
         catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
-            throw new RequestRefusedException(StatusCodes.Status413PayloadTooLarge, $"the body is larger than {WebApps.SmallBodyLimit / 1024} KiB");
+            throw new RemoteServiceException(HttpStatusCode.RequestEntityTooLarge, $"the body is larger than {WebApps.SmallBodyLimit / 1024} KiB");
         }
     }
 }

@@ -10,6 +10,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Reimzul.Config;
 using Reimzul.Remote;
+using Reimzul.Web.Auth;
 
 namespace Reimzul.Web.Hosting;
 
@@ -19,7 +20,21 @@ internal static class WebApps
     /// <summary>Bodies of JSON requests; file uploads raise their own limit.</summary>
     public const long SmallBodyLimit = 1024 * 1024;
 
-    public static WebApplicationBuilder CreateBuilder(ReimzulConfig config, string section, HttpServiceOptions http, ILoggerFactory loggerFactory)
+    /// <summary>
+    /// What both services start from: their logger (<c>Reimzul.Web.Controller</c> or <c>Reimzul.Web.Bstore</c>), the
+    /// authenticator of their writers, and the Kestrel builder of <c>[section]</c>.
+    /// </summary>
+    public static (WebApplicationBuilder Builder, WriterAuthenticator Auth, ILogger Logger) Prepare(
+        ReimzulConfig config, string section, HttpServiceOptions http, string loggerName, ILoggerFactory loggerFactory)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        ArgumentNullException.ThrowIfNull(loggerFactory);
+        var logger = loggerFactory.CreateLogger(loggerName);
+        var auth = WriterAuthenticator.Create(config, section, http, logger);
+        return (CreateBuilder(config, section, http, loggerFactory), auth, logger);
+    }
+
+    private static WebApplicationBuilder CreateBuilder(ReimzulConfig config, string section, HttpServiceOptions http, ILoggerFactory loggerFactory)
     {
         var source = config.SourceFile ?? "(no config file)";
         var https = http.Https ? HttpsOptions(config.Tls, http, source, section) : null;

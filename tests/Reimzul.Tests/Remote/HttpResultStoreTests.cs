@@ -1,9 +1,9 @@
 using System.Net;
-using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 using Reimzul.Config;
 using Reimzul.Remote;
 using Reimzul.Store;
+using Reimzul.Tests.Support;
 using Reimzul.Tests.Web;
 
 namespace Reimzul.Tests.Remote;
@@ -117,13 +117,13 @@ public sealed class HttpResultStoreTests(WebFixture fixture) : IAsyncDisposable
     [Fact]
     public async Task WhenBstoreIsDownTheStoreWaitsForItToComeBack()
     {
-        var port = FreePort();
+        var port = BeanstalkdServer.FreePort();
         var (result, hashes) = ResultFiles.Make(site.Temp("worker"));
         var (store, http) = Store(new Uri($"https://127.0.0.1:{port}/"));
         using var _ = http;
 
         var storing = store.StoreAsync(result, CancellationToken.None);
-        await WaitUntilAsync(() => log.Count(LogLevel.Warning) >= 2);
+        await Eventually.WaitAsync(() => log.Count(LogLevel.Warning) >= 2, TimeSpan.FromSeconds(20), () => "the store logged no two failed attempts");
         Assert.False(storing.IsCompleted);
         await site.StartBstoreAsync(WebAuth.Certificates, port);
         await storing.WaitAsync(TimeSpan.FromSeconds(30));
@@ -134,7 +134,7 @@ public sealed class HttpResultStoreTests(WebFixture fixture) : IAsyncDisposable
     [Fact]
     public async Task WhenBstoreStaysDownTheStoreThrowsAndKeepsTheResult()
     {
-        var port = FreePort();
+        var port = BeanstalkdServer.FreePort();
         var (result, _) = ResultFiles.Make(site.Temp("worker"));
         var (store, http) = Store(new Uri($"https://127.0.0.1:{port}/"), Quick with { GiveUpAfter = TimeSpan.FromMilliseconds(300) });
         using var _ = http;
@@ -174,22 +174,5 @@ public sealed class HttpResultStoreTests(WebFixture fixture) : IAsyncDisposable
 
         Assert.Contains("subdirectory (nested)", error.Message, StringComparison.Ordinal);
         Assert.False(Directory.Exists(UploadsDir) && Directory.EnumerateFileSystemEntries(UploadsDir).Any());
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
-    private static async Task WaitUntilAsync(Func<bool> condition)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, "timed out waiting");
-            await Task.Delay(10);
-        }
     }
 }

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using Reimzul.Remote;
+using Reimzul.Store;
 
 namespace Reimzul.Tests.Web;
 
@@ -24,6 +25,15 @@ public sealed class BstoreServerTests(WebFixture fixture) : IAsyncDisposable
     {
         using var content = new ByteArrayContent(bytes);
         return await http.PutAsync(RemoteProtocol.ResultFilePath(id, name), content);
+    }
+
+    /// <summary>Sends the named files of <paramref name="result"/> as they are on disk, ignoring the answers.</summary>
+    private static async Task SendAsync(HttpClient http, string id, StoredResult result, IEnumerable<string> names)
+    {
+        foreach (var name in names)
+        {
+            using var _ = await PutAsync(http, id, name, File.ReadAllBytes(Path.Combine(result.ResultDir, name)));
+        }
     }
 
     private static Task<HttpResponseMessage> CommitAsync(HttpClient http, string id) => http.PostAsync(RemoteProtocol.CommitPath(id), null);
@@ -62,10 +72,7 @@ public sealed class BstoreServerTests(WebFixture fixture) : IAsyncDisposable
         var (result, hashes) = ResultFiles.Make(site.Temp("worker"));
         var state = await BeginAsync(http, await ResultFiles.ManifestAsync(result));
         var rpm = state.Missing.First(n => n.EndsWith(".rpm", StringComparison.Ordinal));
-        foreach (var name in state.Missing.Where(n => n != rpm))
-        {
-            using var _ = await PutAsync(http, state.UploadId, name, File.ReadAllBytes(Path.Combine(result.ResultDir, name)));
-        }
+        await SendAsync(http, state.UploadId, result, state.Missing.Where(n => n != rpm));
         var damaged = File.ReadAllBytes(Path.Combine(result.ResultDir, rpm));
         damaged[damaged.Length / 2] ^= 0xFF;
 
@@ -93,10 +100,7 @@ public sealed class BstoreServerTests(WebFixture fixture) : IAsyncDisposable
         var manifest = await ResultFiles.ManifestAsync(result);
         var first = await BeginAsync(http, manifest);
         var sent = first.Missing.Take(2).ToList();
-        foreach (var name in sent)
-        {
-            using var _ = await PutAsync(http, first.UploadId, name, File.ReadAllBytes(Path.Combine(result.ResultDir, name)));
-        }
+        await SendAsync(http, first.UploadId, result, sent);
 
         var second = await BeginAsync(http, manifest);
 
@@ -112,10 +116,7 @@ public sealed class BstoreServerTests(WebFixture fixture) : IAsyncDisposable
         var (result, hashes) = ResultFiles.Make(site.Temp("worker"));
         var manifest = await ResultFiles.ManifestAsync(result);
         var state = await BeginAsync(http, manifest);
-        foreach (var name in state.Missing)
-        {
-            using var _ = await PutAsync(http, state.UploadId, name, File.ReadAllBytes(Path.Combine(result.ResultDir, name)));
-        }
+        await SendAsync(http, state.UploadId, result, state.Missing);
         using (await CommitAsync(http, state.UploadId))
         {
         }
@@ -141,9 +142,7 @@ public sealed class BstoreServerTests(WebFixture fixture) : IAsyncDisposable
         using var http = site.RawClient(url, token: WebSite.AliceToken);
         var (result, _) = ResultFiles.Make(site.Temp("worker"));
         var state = await BeginAsync(http, await ResultFiles.ManifestAsync(result));
-        using (await PutAsync(http, state.UploadId, "build.log", File.ReadAllBytes(Path.Combine(result.ResultDir, "build.log"))))
-        {
-        }
+        await SendAsync(http, state.UploadId, result, ["build.log"]);
         var abandoned = Path.Combine(UploadsDir, state.UploadId);
         var dayAndAHalfAgo = DateTime.UtcNow.AddHours(-36);
         foreach (var dir in Directory.GetDirectories(abandoned).Append(abandoned))

@@ -19,6 +19,14 @@ public sealed class ControllerServerTests(WebFixture fixture) : IAsyncDisposable
     private ControllerClient Client(Uri url, string? cn = null, string? token = null, bool otherCa = false) =>
         ControllerClient.Create(site.ClientConfig(url, cn is null ? null : fixture.Certificates.Client(cn, otherCa), token));
 
+    /// <summary>A raw SRPM upload, claiming <paramref name="sha256"/> for <paramref name="bytes"/>.</summary>
+    private static async Task<HttpResponseMessage> PutSrpmAsync(HttpClient http, string name, byte[] bytes, string sha256)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Put, RemoteProtocol.IncomingPath(name)) { Content = new ByteArrayContent(bytes) };
+        request.Headers.Add(RemoteProtocol.Sha256Header, sha256);
+        return await http.SendAsync(request);
+    }
+
     private async Task<ReservedJob?> NextJobAsync(string tube)
     {
         await using var queue = await site.Queues.OpenAsync();
@@ -181,10 +189,7 @@ public sealed class ControllerServerTests(WebFixture fixture) : IAsyncDisposable
         using var http = site.RawClient(url, token: WebSite.AliceToken);
         var garbage = "this is not an rpm at all, just text"u8.ToArray();
 
-        using var content = new ByteArrayContent(garbage);
-        using var request = new HttpRequestMessage(HttpMethod.Put, RemoteProtocol.IncomingPath("fake-1.0-1.src.rpm")) { Content = content };
-        request.Headers.Add(RemoteProtocol.Sha256Header, Convert.ToHexStringLower(SHA256.HashData(garbage)));
-        using var response = await http.SendAsync(request);
+        using var response = await PutSrpmAsync(http, "fake-1.0-1.src.rpm", garbage, Convert.ToHexStringLower(SHA256.HashData(garbage)));
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Contains("'fake-1.0-1.src.rpm' is not a usable source RPM", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
@@ -198,9 +203,7 @@ public sealed class ControllerServerTests(WebFixture fixture) : IAsyncDisposable
         using var http = site.RawClient(url, token: WebSite.AliceToken);
         var bytes = File.ReadAllBytes(fixture.Srpm);
 
-        using var request = new HttpRequestMessage(HttpMethod.Put, RemoteProtocol.IncomingPath(SrpmName)) { Content = new ByteArrayContent(bytes) };
-        request.Headers.Add(RemoteProtocol.Sha256Header, new string('0', 64));
-        using var response = await http.SendAsync(request);
+        using var response = await PutSrpmAsync(http, SrpmName, bytes, new string('0', 64));
 
         Assert.Equal(HttpStatusCode.UnprocessableEntity, response.StatusCode);
         Assert.Contains("arrived damaged", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
