@@ -198,7 +198,6 @@ public static class ConfigLoader
     private static BuilderOptions ReadBuilder(ConfigSection builder)
     {
         var defaults = new BuilderOptions();
-        var minFreeMb = builder.Long("min_free_mb", 0, long.MaxValue / (1024 * 1024));
         return new BuilderOptions
         {
             Arch = builder.Checked("arch", CheckBuilderArch) ?? defaults.Arch,
@@ -209,7 +208,7 @@ public static class ConfigLoader
             BuildTimeout = builder.Duration("timeout", TimeSpan.FromSeconds(1), LongestDuration) ?? defaults.BuildTimeout,
             JobTtr = builder.Duration("ttr", TimeSpan.FromSeconds(2), LongestDuration,
                 "beanstalkd keeps the last second of a reservation as a safety margin") ?? defaults.JobTtr,
-            MinFreeBytes = minFreeMb is { } mb ? mb * 1024 * 1024 : defaults.MinFreeBytes,
+            MinFreeBytes = builder.Megabytes("min_free_mb", 0, long.MaxValue) ?? defaults.MinFreeBytes,
             // A zero delay would turn waiting for disk space into a busy loop.
             RetryDelay = builder.Duration("retry_delay", TimeSpan.FromSeconds(1), LongestDuration) ?? defaults.RetryDelay,
         };
@@ -276,11 +275,10 @@ public static class ConfigLoader
     private static ControllerOptions ReadController(ConfigSection controller, string configDir)
     {
         var defaults = new ControllerOptions();
-        var maxSrpmMb = controller.Long("max_srpm_mb", 1, 1024L * 1024);
         return new ControllerOptions
         {
             Http = ReadHttpService(controller, configDir, defaults.Http),
-            MaxSrpmBytes = maxSrpmMb is { } mb ? mb * 1024 * 1024 : defaults.MaxSrpmBytes,
+            MaxSrpmBytes = controller.Megabytes("max_srpm_mb", 1, 1024L * 1024) ?? defaults.MaxSrpmBytes,
         };
     }
 

@@ -39,6 +39,9 @@ internal sealed class ConfigSection(string file, string name, IniSection? sectio
         : number < min || number > max ? (null, $"'{value}' is out of range ({min} to {max})")
         : (number, null));
 
+    /// <summary>A whole number of MiB from <paramref name="minMb"/> to <paramref name="maxMb"/>, returned in bytes.</summary>
+    public long? Megabytes(string key, long minMb, long maxMb) => Long(key, minMb, Math.Min(maxMb, long.MaxValue / (1024 * 1024))) * 1024 * 1024;
+
     public int? Port(string key) => Read<int?>(key, static value =>
         TryParseWhole(value, out var port) && port is >= 1 and <= 65535
             ? ((int)port, null)

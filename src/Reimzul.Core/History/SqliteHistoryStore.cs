@@ -69,8 +69,7 @@ public sealed class SqliteHistoryStore : IHistoryStore
     public async Task<bool> RecordAsync(BuildEvent buildEvent, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(buildEvent);
-        await gate.WaitAsync(cancellationToken);
-        try
+        return await OneAtATimeAsync(async () =>
         {
             using var transaction = connection.BeginTransaction();
             var id = await InsertAsync(transaction, buildEvent, cancellationToken);
@@ -91,35 +90,25 @@ public sealed class SqliteHistoryStore : IHistoryStore
 
             await transaction.CommitAsync(cancellationToken);
             return true;
-        }
-        finally
-        {
-            gate.Release();
-        }
+        }, cancellationToken);
     }
 
     public async Task<bool> ContainsAsync(BuildEvent buildEvent, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(buildEvent);
-        await gate.WaitAsync(cancellationToken);
-        try
+        return await OneAtATimeAsync(async () =>
         {
             using var command = connection.CreateCommand();
             command.CommandText = $"SELECT EXISTS (SELECT 1 FROM build_history WHERE {SameEvent});";
             AddEventKey(command, buildEvent);
             return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken), CultureInfo.InvariantCulture) != 0;
-        }
-        finally
-        {
-            gate.Release();
-        }
+        }, cancellationToken);
     }
 
     public async Task<IReadOnlyList<BuildRecord>> QueryAsync(string status, string? target, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(status);
-        await gate.WaitAsync(cancellationToken);
-        try
+        return await OneAtATimeAsync<IReadOnlyList<BuildRecord>>(async () =>
         {
             using var command = connection.CreateCommand();
             var sql = $"SELECT {Columns} FROM build_history WHERE status = $status";
@@ -143,11 +132,7 @@ public sealed class SqliteHistoryStore : IHistoryStore
                 records.Add(ReadRecord(reader));
             }
             return records;
-        }
-        finally
-        {
-            gate.Release();
-        }
+        }, cancellationToken);
     }
 
     public async Task<bool> OverrideAsync(string srpm, string target, string arch, string comment, CancellationToken cancellationToken = default)
@@ -156,8 +141,7 @@ public sealed class SqliteHistoryStore : IHistoryStore
         ArgumentException.ThrowIfNullOrWhiteSpace(target);
         ArgumentException.ThrowIfNullOrWhiteSpace(arch);
         ArgumentException.ThrowIfNullOrWhiteSpace(comment);
-        await gate.WaitAsync(cancellationToken);
-        try
+        return await OneAtATimeAsync(async () =>
         {
             using var command = connection.CreateCommand();
             command.CommandText = """
@@ -171,17 +155,26 @@ public sealed class SqliteHistoryStore : IHistoryStore
             command.Parameters.AddWithValue("$target", target);
             command.Parameters.AddWithValue("$arch", arch);
             return await command.ExecuteNonQueryAsync(cancellationToken) > 0;
-        }
-        finally
-        {
-            gate.Release();
-        }
+        }, cancellationToken);
     }
 
     public async ValueTask DisposeAsync()
     {
         await connection.DisposeAsync();
         gate.Dispose();
+    }
+
+    private async Task<T> OneAtATimeAsync<T>(Func<Task<T>> work, CancellationToken ct)
+    {
+        await gate.WaitAsync(ct);
+        try
+        {
+            return await work();
+        }
+        finally
+        {
+            gate.Release();
+        }
     }
 
     private static bool IsResult(string status) => status is BuildStatus.Success or BuildStatus.Failed;
@@ -288,16 +281,18 @@ public sealed class SqliteHistoryStore : IHistoryStore
         Target = reader.GetString(2),
         Disttag = reader.GetString(3),
         Scratch = reader.GetBoolean(4),
-        Submitter = reader.IsDBNull(5) ? null : reader.GetString(5),
-        BuildId = reader.IsDBNull(6) ? null : reader.GetString(6),
+        Submitter = StringOrNull(reader, 5),
+        BuildId = StringOrNull(reader, 6),
         Status = reader.GetString(7),
         BuilderFqdn = reader.GetString(8),
         Evr = reader.GetString(9),
         PkgName = reader.GetString(10),
         Timestamp = reader.GetString(11),
         LatestBuild = reader.GetBoolean(12),
-        Comment = reader.IsDBNull(13) ? null : reader.GetString(13),
-        Reason = reader.IsDBNull(14) ? null : reader.GetString(14),
+        Comment = StringOrNull(reader, 13),
+        Reason = StringOrNull(reader, 14),
         RecordedAt = DateTimeOffset.Parse(reader.GetString(15), CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind),
     };
+
+    private static string? StringOrNull(SqliteDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
 }
