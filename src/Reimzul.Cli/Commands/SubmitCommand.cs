@@ -106,29 +106,24 @@ public static class SubmitCommand
         Check(File.Exists(srpm), $"SRPM file '{srpm}' does not exist");
         ReadSource(srpm, srpm);
         Directory.CreateDirectory(incoming);
-        if (File.Exists(inIncoming))
+        if (!File.Exists(inIncoming))
         {
-            Check(await SameContentAsync(srpm, inIncoming, cancellationToken),
-                $"the incoming dir already holds a different SRPM named '{name}'; rebuild it with a new release, or remove {inIncoming}");
-            return name;
+            var temporary = Path.Combine(incoming, $".{name}.{Environment.ProcessId}.tmp");
+            try
+            {
+                File.Copy(srpm, temporary, overwrite: true);
+                if (IncomingSrpms.TryPlace(temporary, inIncoming))
+                {
+                    return name;
+                }
+            }
+            finally
+            {
+                File.Delete(temporary);
+            }
         }
-        // Copy under a temporary name and rename, so a worker never reads half an SRPM.
-        var temporary = Path.Combine(incoming, $".{name}.{Environment.ProcessId}.tmp");
-        try
-        {
-            File.Copy(srpm, temporary, overwrite: true);
-            File.Move(temporary, inIncoming, overwrite: false);
-        }
-        catch (IOException) when (File.Exists(inIncoming))
-        {
-            // Someone placed a file of that name at the same moment: fine if it is this one.
-            Check(await SameContentAsync(srpm, inIncoming, cancellationToken),
-                $"the incoming dir already holds a different SRPM named '{name}'; rebuild it with a new release, or remove {inIncoming}");
-        }
-        finally
-        {
-            File.Delete(temporary);
-        }
+        // One of that name is there already (or was placed at the same moment): fine if it is this one.
+        Check(await SameContentAsync(srpm, inIncoming, cancellationToken), IncomingSrpms.ConflictMessage(name, inIncoming));
         return name;
     }
 
