@@ -8,8 +8,9 @@ using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using Microsoft.Extensions.Logging.Abstractions;
 using Reimzul.Config;
-using Reimzul.Remote;
-using Reimzul.Store;
+using Reimzul.Protocol;
+using Reimzul.ResultStores;
+using Reimzul.Worker;
 using Reimzul.Web;
 
 var totalMib = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 200;

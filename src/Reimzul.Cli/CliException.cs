@@ -1,3 +1,6 @@
+using Reimzul.ResultStores;
+
+
 namespace Reimzul.Cli;
 
 /// <summary>An error the user can act on: printed as one line, no stack trace.</summary>

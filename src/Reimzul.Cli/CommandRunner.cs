@@ -1,4 +1,7 @@
+using Reimzul.Config;
 using Reimzul.Processes;
+using Reimzul.ResultStores;
+
 
 namespace Reimzul.Cli;
 

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Reimzul.Cli.Commands;
+using Reimzul.Signing;
 
 namespace Reimzul.Cli;
 

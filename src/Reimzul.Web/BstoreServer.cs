@@ -3,7 +3,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Reimzul.Config;
-using Reimzul.Remote;
+using Reimzul.Protocol;
 using Reimzul.Web.Bstore;
 using Reimzul.Web.Hosting;
 
@@ -12,7 +12,7 @@ namespace Reimzul.Web;
 /// <summary>
 /// The bstore service (<c>reimzul bstore</c>, port 11081): serves the repo tree read-only under <c>/bstore/repo/</c>
 /// (repodata, RPMs, build logs; listings when <c>[bstore] listing</c>) and accepts result uploads from authenticated
-/// workers under <c>/bstore/results</c> (see <see cref="Store.HttpResultStore"/> for the client).
+/// workers under <c>/bstore/results</c> (see <see cref="Results.HttpResultStore"/> for the client).
 /// </summary>
 public static class BstoreServer
 {

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Reimzul.ResultStores;
 
 namespace Reimzul.Cli.Commands;
 

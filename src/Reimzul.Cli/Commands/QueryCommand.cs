@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Text.Json;
-using Reimzul.History;
 using Reimzul.Messages;
 
 namespace Reimzul.Cli.Commands;

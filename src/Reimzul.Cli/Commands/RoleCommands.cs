@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Microsoft.Extensions.Hosting;
+using Reimzul.Signing;
 
 namespace Reimzul.Cli.Commands;
 

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
+using Reimzul.Messages;
 using Reimzul.Queue;
 
 namespace Reimzul.Cli.Commands;
@@ -7,7 +8,7 @@ namespace Reimzul.Cli.Commands;
 /// <summary><c>reimzul stats</c>: per-tube queue figures.</summary>
 public static class StatsCommand
 {
-    private static readonly string[] StandardTubes = [.. Tubes.BuildTubeByArch.Values.Distinct(), Tubes.Notify, Tubes.Createrepo, Tubes.Tosign];
+    private static readonly string[] StandardTubes = [.. Arches.BuildTubeByArch.Values.Distinct(), Tubes.Notify, Tubes.Createrepo, Tubes.Tosign];
 
     public static Command Create(CommonOptions common)
     {

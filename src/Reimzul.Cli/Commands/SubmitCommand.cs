@@ -2,11 +2,11 @@ using System.CommandLine;
 using System.Security.Cryptography;
 using Reimzul.Config;
 using Reimzul.Messages;
-using Reimzul.Queue;
-using Reimzul.Remote;
+using Reimzul.Protocol;
+using Reimzul.ResultStores;
 using Reimzul.Rpm;
+using Reimzul.Submit;
 using Reimzul.Validation;
-using Reimzul.Worker;
 
 namespace Reimzul.Cli.Commands;
 
@@ -14,7 +14,7 @@ namespace Reimzul.Cli.Commands;
 public static class SubmitCommand
 {
     private static readonly Option<string> Srpm = new("--srpm", "-s") { Description = "The SRPM: a name already in the incoming dir, or a path to a local file (copied there)", Required = true, HelpName = "SRPM" };
-    private static readonly Option<string> Arch = new("--arch", "-a") { Description = "Arch to build for: " + string.Join(", ", Tubes.BuildTubeByArch.Keys), Required = true };
+    private static readonly Option<string> Arch = new("--arch", "-a") { Description = "Arch to build for: " + string.Join(", ", Arches.BuildTubeByArch.Keys), Required = true };
     private static readonly Option<string> Target = new("--target", "-t") { Description = "Target repo without the arch, e.g. c7.1708.u", Required = true };
     private static readonly Option<string> Disttag = new("--disttag", "-d") { Description = "Value of %dist, e.g. .el7_4", Required = true };
     private static readonly Option<bool> Now = new("--now") { Description = "Put the job ahead of the queued ones" };
@@ -42,8 +42,8 @@ public static class SubmitCommand
                 parseResult.GetRequiredValue(disttag),
                 parseResult.GetValue(scratch),
                 cancellationToken);
-            var tube = Tubes.BuildTubeByArch[job.Arch];
-            var priority = BuildJob.Priority(parseResult.GetValue(now));
+            var tube = Arches.BuildTubeByArch[job.Arch];
+            var priority = Tubes.BuildPriority(parseResult.GetValue(now));
 
             await using var queue = await Composition.CreateQueueFactory(config).OpenAsync(cancellationToken);
             var id = await queue.PutAsync(tube, MessageJson.Serialize(job), priority, TimeSpan.Zero, config.Builder.JobTtr, cancellationToken);
@@ -81,7 +81,7 @@ public static class SubmitCommand
     /// <summary>Checks every input and places the SRPM in the incoming dir; returns the job to queue.</summary>
     internal static async Task<BuildJob> PrepareAsync(ReimzulConfig config, string srpm, string arch, string target, string disttag, bool scratch, CancellationToken cancellationToken)
     {
-        Check(InputRules.TryValidateArch(arch, out var error), error);
+        Check(Arches.TryValidate(arch, out var error), error);
         Check(InputRules.TryValidateTarget(target, out error), error);
         Check(InputRules.TryValidateDisttag(disttag, out error), error);
 

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using Reimzul.Messages;
-using Reimzul.Queue;
 using Reimzul.Validation;
 
 namespace Reimzul.Cli.Commands;

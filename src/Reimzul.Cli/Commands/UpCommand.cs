@@ -1,7 +1,7 @@
 using System.CommandLine;
 using Microsoft.Extensions.Hosting;
 using Reimzul.Build;
-using Reimzul.Queue;
+using Reimzul.Messages;
 
 namespace Reimzul.Cli.Commands;
 
@@ -40,7 +40,7 @@ public static class UpCommand
             var backend = (IBuildBackend)host.Services.GetService(typeof(IBuildBackend))!;
             await Console.Error.WriteLineAsync($"""
                 reimzul up: data dir {config.Paths.DataDir}, queue {config.Queue.Backend}
-                  {count} worker(s) for {config.Builder.Arch} (tubes: {string.Join(", ", Tubes.WatchedBy(config.Builder.Arch))}), build backend {backend.Name}
+                  {count} worker(s) for {config.Builder.Arch} (tubes: {string.Join(", ", Arches.WatchedBy(config.Builder.Arch))}), build backend {backend.Name}
                   repos in {config.Paths.Repo}, log {config.Paths.LogFile}
                   submit with: reimzul submit --data-dir {config.Paths.DataDir} -s FILE.src.rpm -a {config.Builder.Arch} -t TARGET -d DISTTAG
                 """);

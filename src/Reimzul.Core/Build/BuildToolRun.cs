@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Reimzul.Processes;
+using Reimzul.ResultStores;
 
 namespace Reimzul.Build;
 

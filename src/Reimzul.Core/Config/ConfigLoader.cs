@@ -1,4 +1,7 @@
-using Reimzul.Queue;
+using Reimzul.Messages;
+using Reimzul.Queue.Embedded;
+using Reimzul.Rpm;
+
 
 namespace Reimzul.Config;
 
@@ -138,15 +141,15 @@ public static class ConfigLoader
     }
 
     // The rsync transport is off unless rsync_url names a daemon; its other keys alone would silently do nothing.
-    private static Store.RsyncOptions? ReadRsync(ConfigSection bstore, string configDir)
+    private static RsyncOptions? ReadRsync(ConfigSection bstore, string configDir)
     {
-        var url = bstore.Checked("rsync_url", Store.RsyncModuleUrl.Problem);
+        var url = bstore.Checked("rsync_url", RsyncModuleUrl.Problem);
         if (url is null)
         {
             var stray = bstore.Raw?.Entries.FirstOrDefault(e => e.Key.StartsWith("rsync_", StringComparison.Ordinal));
             return stray is null ? null : throw bstore.Error(stray, "has no effect without rsync_url");
         }
-        var defaults = new Store.RsyncOptions { ModuleUrl = Store.RsyncModuleUrl.Normalize(url) };
+        var defaults = new RsyncOptions { ModuleUrl = RsyncModuleUrl.Normalize(url) };
         var retryDelay = bstore.Duration("rsync_retry_delay", TimeSpan.FromSeconds(1), LongestDuration) ?? defaults.RetryDelay;
         var maxRetryDelay = bstore.Duration("rsync_max_retry_delay", retryDelay, LongestDuration, "it caps the doubling rsync_retry_delay")
             ?? (defaults.MaxRetryDelay > retryDelay ? defaults.MaxRetryDelay : retryDelay);
@@ -339,7 +342,7 @@ public static class ConfigLoader
     // What uname -m says on a builder, or a requested arch; anything else is a typo that would watch an empty tube.
     private static string? CheckBuilderArch(string value)
     {
-        var known = Tubes.BuildTubeByArch.Keys.Concat(Tubes.BuildTubeByArch.Values).Append("i586").Distinct().Order(StringComparer.Ordinal).ToArray();
+        var known = Arches.BuildTubeByArch.Keys.Concat(Arches.BuildTubeByArch.Values).Append("i586").Distinct().Order(StringComparer.Ordinal).ToArray();
         return known.Contains(value, StringComparer.Ordinal) ? null : $"'{value}' is not a known arch (use {string.Join(", ", known)})";
     }
 

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Reimzul.Rpm;
 
 namespace Reimzul.Config;
 

@@ -1,3 +1,6 @@
+using Reimzul.Rpm;
+
+
 namespace Reimzul.Config;
 
 /// <summary>

@@ -18,7 +18,7 @@ public sealed record ReimzulConfig
     public string BstoreBaseUrl { get; init; } = "http://localhost:11081/bstore/repo/";
 
     /// <summary><c>[bstore] rsync_url</c> and the other <c>rsync_*</c> keys: when set, workers push results to this rsync daemon module instead of the local repo.</summary>
-    public Store.RsyncOptions? BstoreRsync { get; init; }
+    public RsyncOptions? BstoreRsync { get; init; }
 
     /// <summary><c>[controller]</c>: the HTTP(S) service of incoming SRPMs and remote submits, and how clients reach it.</summary>
     public ControllerOptions Controller { get; init; } = new();

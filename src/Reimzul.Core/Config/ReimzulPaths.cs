@@ -1,3 +1,7 @@
+using Reimzul.Queue.Embedded;
+using Reimzul.Repogen;
+
+
 namespace Reimzul.Config;
 
 /// <summary>

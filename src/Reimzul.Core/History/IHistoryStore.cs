@@ -1,5 +1,6 @@
 using Reimzul.Messages;
 
+
 namespace Reimzul.History;
 
 /// <summary>The build history. Implementations: SQLite (embedded default); others follow the same semantics.</summary>

@@ -29,9 +29,6 @@ public sealed record BuildJob
         Disttag = disttag,
         Scratch = scratch,
         Submitter = submitter,
-        BuildId = Worker.BuildIds.New(),
+        BuildId = BuildIds.New(),
     };
-
-    /// <summary>Priority on the build tube: <c>--now</c> jobs run first.</summary>
-    public static uint Priority(bool now) => now ? Queue.Tubes.PriorityNow : Queue.Tubes.PriorityNormal;
 }

@@ -1,5 +1,6 @@
 using Reimzul.Messages;
 
+
 namespace Reimzul.Notify;
 
 /// <summary>

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Reimzul.Messages;
+using Reimzul.Processing;
 using Reimzul.Queue;
 
 namespace Reimzul.Notify;

@@ -1,5 +1,6 @@
 using Reimzul.Messages;
 
+
 namespace Reimzul.Notify;
 
 /// <summary>What handling one <c>notify</c> event led to.</summary>

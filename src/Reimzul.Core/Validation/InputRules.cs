@@ -1,5 +1,4 @@
 using System.Text;
-using Reimzul.Queue;
 
 namespace Reimzul.Validation;
 
@@ -26,21 +25,6 @@ public static class InputRules
             ?? (name.Length > SrpmSuffix.Length ? null : $"SRPM file name {Printable.Quote(name)} has nothing before {SrpmSuffix}")
             ?? "";
         return error.Length == 0;
-    }
-
-    /// <summary>An arch that has a build tube (<see cref="Tubes.BuildTubeByArch"/>).</summary>
-    public static bool TryValidateArch(string? arch, out string error)
-    {
-        if (arch is not null && Tubes.BuildTubeByArch.ContainsKey(arch))
-        {
-            error = "";
-            return true;
-        }
-        var known = string.Join(", ", Tubes.BuildTubeByArch.Keys.Order(StringComparer.Ordinal));
-        error = string.IsNullOrEmpty(arch)
-            ? $"arch is empty; known arches: {known}"
-            : $"unknown arch {Printable.Quote(arch)}; known arches: {known}";
-        return false;
     }
 
     /// <summary>A target repo name (it becomes a directory under the repo tree).</summary>

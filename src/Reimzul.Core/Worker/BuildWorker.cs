@@ -3,9 +3,9 @@ using Microsoft.Extensions.Logging;
 using Reimzul.Build;
 using Reimzul.Config;
 using Reimzul.Messages;
+using Reimzul.Processing;
 using Reimzul.Queue;
 using Reimzul.Rpm;
-using Reimzul.Store;
 using Reimzul.Validation;
 
 namespace Reimzul.Worker;
@@ -26,7 +26,7 @@ public sealed class BuildWorker(
 {
     private readonly EventPublisher _publisher = new(queues);
 
-    protected override IReadOnlyCollection<string> WatchedTubes { get; } = Tubes.WatchedBy(config.Builder.Arch);
+    protected override IReadOnlyCollection<string> WatchedTubes { get; } = Arches.WatchedBy(config.Builder.Arch);
 
     protected override async Task<JobDisposition> HandleAsync(ReservedJob job, IJobQueue session, CancellationToken stoppingToken)
     {
@@ -172,7 +172,7 @@ public sealed class BuildWorker(
     private static bool TryValidate(BuildJob job, out string error)
     {
         if (!InputRules.TryValidateSrpmFileName(job.Srpm, out error)
-            || !InputRules.TryValidateArch(job.Arch, out error)
+            || !Arches.TryValidate(job.Arch, out error)
             || !InputRules.TryValidateTarget(job.Target, out error)
             || !InputRules.TryValidateDisttag(job.Disttag, out error))
         {

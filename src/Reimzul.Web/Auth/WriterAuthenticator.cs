@@ -4,7 +4,7 @@ using System.Security.Cryptography.X509Certificates;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Reimzul.Config;
-using Reimzul.Remote;
+using Reimzul.Protocol;
 using Reimzul.Web.Hosting;
 
 namespace Reimzul.Web.Auth;

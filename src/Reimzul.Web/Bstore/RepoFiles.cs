@@ -4,7 +4,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.StaticFiles;
 using Microsoft.Extensions.FileProviders;
 using Microsoft.Extensions.FileProviders.Physical;
-using Reimzul.Remote;
+using Reimzul.Protocol;
 using Reimzul.Web.Hosting;
 
 namespace Reimzul.Web.Bstore;

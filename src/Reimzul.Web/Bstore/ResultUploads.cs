@@ -3,9 +3,11 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Reimzul.Config;
-using Reimzul.Remote;
-using Reimzul.Store;
+using Reimzul.Files;
+using Reimzul.Protocol;
+using Reimzul.ResultStores;
 using Reimzul.Web.Hosting;
+using Reimzul.Worker;
 
 namespace Reimzul.Web.Bstore;
 

@@ -1,5 +1,5 @@
 using System.Collections.Concurrent;
-using Reimzul.Remote;
+using Reimzul.Files;
 
 namespace Reimzul.Web.Controller;
 

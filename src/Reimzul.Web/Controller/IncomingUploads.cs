@@ -1,8 +1,10 @@
 using System.Net;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
-using Reimzul.Remote;
+using Reimzul.Files;
+using Reimzul.Protocol;
 using Reimzul.Rpm;
+using Reimzul.Submit;
 using Reimzul.Validation;
 using Reimzul.Web.Hosting;
 

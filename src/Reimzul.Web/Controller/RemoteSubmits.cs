@@ -3,12 +3,10 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Reimzul.Config;
 using Reimzul.Messages;
+using Reimzul.Protocol;
 using Reimzul.Queue;
-using Reimzul.Remote;
 using Reimzul.Rpm;
 using Reimzul.Validation;
-using Reimzul.Web.Hosting;
-using Reimzul.Worker;
 
 namespace Reimzul.Web.Controller;
 
@@ -20,7 +18,7 @@ internal sealed class RemoteSubmits(ReimzulConfig config, IJobQueueFactory queue
 {
     public async Task<SubmitResult> SubmitAsync(SubmitRequest request, string submitter, CancellationToken cancellationToken)
     {
-        Check(InputRules.TryValidateArch(request.Arch, out var error), error);
+        Check(Arches.TryValidate(request.Arch, out var error), error);
         Check(InputRules.TryValidateTarget(request.Target, out error), error);
         Check(InputRules.TryValidateDisttag(request.Disttag, out error), error);
         Check(InputRules.TryValidateSrpmFileName(request.Srpm, out error), error);
@@ -37,8 +35,8 @@ internal sealed class RemoteSubmits(ReimzulConfig config, IJobQueueFactory queue
         }
 
         var job = BuildJob.Submitted(request.Srpm, request.Arch, request.Target, request.Disttag, request.Scratch, submitter);
-        var tube = Tubes.BuildTubeByArch[job.Arch];
-        var priority = BuildJob.Priority(request.Now);
+        var tube = Arches.BuildTubeByArch[job.Arch];
+        var priority = Tubes.BuildPriority(request.Now);
         long id;
         try
         {

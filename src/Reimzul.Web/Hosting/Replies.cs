@@ -2,7 +2,7 @@ using System.Net;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using Microsoft.AspNetCore.Http;
-using Reimzul.Remote;
+using Reimzul.Protocol;
 
 namespace Reimzul.Web.Hosting;
 

@@ -9,7 +9,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Reimzul.Config;
-using Reimzul.Remote;
+using Reimzul.Protocol;
 using Reimzul.Web.Auth;
 
 namespace Reimzul.Web.Hosting;

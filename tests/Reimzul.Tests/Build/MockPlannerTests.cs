@@ -1,6 +1,7 @@
 using Reimzul.Build;
 using Reimzul.Tests.Support;
 
+
 namespace Reimzul.Tests.Build;
 
 public sealed class MockPlannerTests : IDisposable

@@ -1,4 +1,3 @@
-using Reimzul.Config;
 
 namespace Reimzul.Tests.Config;
 

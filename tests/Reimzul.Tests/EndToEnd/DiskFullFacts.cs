@@ -1,6 +1,7 @@
 using Reimzul.Processes;
 using Reimzul.Tests.Support;
 
+
 namespace Reimzul.Tests.EndToEnd;
 
 /// <summary>A full results disk is reported and the job waits; it is built once there is room. Needs root (mounts a tmpfs).</summary>

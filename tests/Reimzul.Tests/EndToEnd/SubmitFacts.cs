@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Reimzul.Processes;
 using Reimzul.Tests.Support;
 
 namespace Reimzul.Tests.EndToEnd;

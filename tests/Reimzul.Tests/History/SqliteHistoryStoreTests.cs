@@ -1,8 +1,8 @@
+using static Reimzul.Tests.History.BuildEvents;
 using Reimzul.History;
 using Reimzul.Messages;
 using Reimzul.Processes;
 using Reimzul.Tests.Support;
-using static Reimzul.Tests.History.BuildEvents;
 
 namespace Reimzul.Tests.History;
 

@@ -1,7 +1,7 @@
+using static Reimzul.Tests.History.BuildEvents;
 using Reimzul.Messages;
 using Reimzul.Notify;
 using Reimzul.Tests.Support;
-using static Reimzul.Tests.History.BuildEvents;
 
 namespace Reimzul.Tests.Notify;
 

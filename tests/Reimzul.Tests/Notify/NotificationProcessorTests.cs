@@ -1,9 +1,9 @@
 using Microsoft.Extensions.Logging.Abstractions;
+using static Reimzul.Tests.History.BuildEvents;
 using Reimzul.History;
 using Reimzul.Messages;
 using Reimzul.Notify;
 using Reimzul.Tests.Support;
-using static Reimzul.Tests.History.BuildEvents;
 
 namespace Reimzul.Tests.Notify;
 

@@ -1,5 +1,6 @@
 using Reimzul.Queue;
 
+
 namespace Reimzul.Tests.Queue;
 
 /// <summary>

@@ -1,4 +1,6 @@
+using Reimzul.Messages;
 using Reimzul.Validation;
+
 
 namespace Reimzul.Tests.Validation;
 
@@ -99,7 +101,7 @@ public sealed class InputRulesTests
     [InlineData("ppc")]
     public void KnownArchesPass(string arch)
     {
-        Assert.True(InputRules.TryValidateArch(arch, out var error), error);
+        Assert.True(Arches.TryValidate(arch, out var error), error);
     }
 
     [Theory]
@@ -112,7 +114,7 @@ public sealed class InputRulesTests
     [InlineData(null)]
     public void UnknownArchesAreRefusedListingTheKnownOnes(string? arch)
     {
-        Assert.False(InputRules.TryValidateArch(arch, out var error));
+        Assert.False(Arches.TryValidate(arch, out var error));
         Assert.EndsWith("known arches: aarch64, armhfp, i386, i686, noarch, ppc, ppc64, ppc64le, x86_64", error, StringComparison.Ordinal);
     }
 

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
-using Reimzul.Remote;
-using Reimzul.Store;
+using Reimzul.Protocol;
+using Reimzul.Worker;
 
 namespace Reimzul.Tests.Web;
 

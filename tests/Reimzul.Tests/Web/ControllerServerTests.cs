@@ -1,8 +1,9 @@
 using System.Net;
 using System.Security.Cryptography;
 using Reimzul.Messages;
+using Reimzul.Protocol;
 using Reimzul.Queue;
-using Reimzul.Remote;
+using Reimzul.Queue.Embedded;
 using Reimzul.Validation;
 
 namespace Reimzul.Tests.Web;
@@ -37,7 +38,7 @@ public sealed class ControllerServerTests(WebFixture fixture) : IAsyncDisposable
     {
         await using var queue = await site.Queues.OpenAsync();
         long total = 0;
-        foreach (var tube in Tubes.BuildTubeByArch.Values.Distinct())
+        foreach (var tube in Arches.BuildTubeByArch.Values.Distinct())
         {
             total += (await queue.StatsTubeAsync(tube)).Ready;
         }
@@ -235,7 +236,7 @@ public sealed class ControllerServerTests(WebFixture fixture) : IAsyncDisposable
         var url = await site.StartControllerAsync(WebAuth.TokensOverHttp);
         using var client = Client(url, token: WebSite.AliceToken);
         await client.UploadSrpmAsync(fixture.Srpm, CancellationToken.None);
-        var expected = !InputRules.TryValidateArch(arch, out var message) || !InputRules.TryValidateTarget(target, out message) || !InputRules.TryValidateDisttag(disttag, out message)
+        var expected = !Arches.TryValidate(arch, out var message) || !InputRules.TryValidateTarget(target, out message) || !InputRules.TryValidateDisttag(disttag, out message)
             ? message
             : throw new InvalidOperationException("the case is valid");
 

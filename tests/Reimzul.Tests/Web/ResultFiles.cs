@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
-using Reimzul.Remote;
-using Reimzul.Store;
+using Reimzul.Protocol;
+using Reimzul.Worker;
 
 namespace Reimzul.Tests.Web;
 

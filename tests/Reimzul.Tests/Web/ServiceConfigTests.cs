@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using Reimzul.Config;
+using Reimzul.Queue.Embedded;
 using Reimzul.Tests.Config;
 using Reimzul.Web;
 

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Reimzul.Config;
+using Reimzul.Protocol;
 using Reimzul.Queue.Embedded;
 using Reimzul.Tests.Support;
 using Reimzul.Web;
@@ -100,7 +101,7 @@ public sealed class WebSite : IAsyncDisposable
     /// <summary>An HttpClient for raw requests, trusting the test CA, with an optional client certificate.</summary>
     public HttpClient RawClient(Uri url, TlsPair? certificate = null, string? token = null)
     {
-        var handler = Reimzul.Remote.RemoteHttp.CreateHandler(new TlsOptions { CaCert = Certificates.CaCertPath, ClientCert = certificate?.CertPath, ClientKey = certificate?.KeyPath });
+        var handler = Reimzul.Protocol.RemoteHttp.CreateHandler(new TlsOptions { CaCert = Certificates.CaCertPath, ClientCert = certificate?.CertPath, ClientKey = certificate?.KeyPath });
         var client = new HttpClient(handler) { BaseAddress = url };
         if (token is not null)
         {

@@ -1,5 +1,6 @@
 using Reimzul.Worker;
 
+
 namespace Reimzul.Tests.Worker;
 
 public sealed class BuildChainFacts

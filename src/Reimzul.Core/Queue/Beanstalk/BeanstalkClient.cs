@@ -1,7 +1,8 @@
 using System.Buffers.Text;
 using System.Diagnostics;
 using System.Text;
-using Reimzul.Queue.Embedded;
+using Reimzul.ResultStores;
+using Reimzul.Validation;
 
 namespace Reimzul.Queue.Beanstalk;
 

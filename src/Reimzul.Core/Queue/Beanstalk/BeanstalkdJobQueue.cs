@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using Microsoft.Extensions.Logging;
-using Reimzul.Queue.Embedded;
+using Reimzul.Retry;
 
 namespace Reimzul.Queue.Beanstalk;
 

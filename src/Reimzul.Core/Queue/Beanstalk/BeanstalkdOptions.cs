@@ -1,5 +1,3 @@
-using Reimzul.Config;
-
 namespace Reimzul.Queue.Beanstalk;
 
 /// <summary>Where a beanstalkd server is and how to talk to it.</summary>
@@ -39,22 +37,6 @@ public sealed record BeanstalkdOptions
 
     /// <summary><c>host:port</c>, for messages.</summary>
     public string Endpoint => Host.Contains(':', StringComparison.Ordinal) ? $"[{Host}]:{Port}" : $"{Host}:{Port}";
-
-    /// <summary>The options of the <c>[queue]</c> section of the configuration.</summary>
-    public static BeanstalkdOptions From(QueueOptions queue)
-    {
-        ArgumentNullException.ThrowIfNull(queue);
-        return new BeanstalkdOptions
-        {
-            Host = queue.Host,
-            Port = queue.Port,
-            Tls = queue.Tls,
-            CaFile = queue.CaCert,
-            ClientCertificateFile = queue.TlsCert,
-            ClientKeyFile = queue.TlsKey,
-            ServerName = queue.TlsServerName,
-        };
-    }
 
     internal void Check()
     {

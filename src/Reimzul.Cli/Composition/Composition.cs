@@ -1,0 +1,158 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Reimzul.Build;
+using Reimzul.Config;
+using Reimzul.History;
+using Reimzul.Notify;
+using Reimzul.Processes;
+using Reimzul.Protocol;
+using Reimzul.Queue;
+using Reimzul.Repogen;
+using Reimzul.ResultStores;
+using Reimzul.Signing;
+using Reimzul.Srpms;
+using Reimzul.Web;
+using Reimzul.Worker;
+
+namespace Reimzul.Cli;
+
+/// <summary>Wires roles to the configured backends. The only place that knows which implementation serves which seam.</summary>
+public static class Composition
+{
+    public static IJobQueueFactory CreateQueueFactory(ReimzulConfig config) => QueueBackends.Create(config);
+
+    /// <summary>
+    /// Many machines: the queue is a beanstalkd server. Workers then fetch SRPMs from the controller and
+    /// upload results to bstore over HTTP(S) (or rsync), and submit goes through the controller.
+    /// </summary>
+    public static bool IsDistributed(ReimzulConfig config) => config.Queue.Backend == "beanstalkd";
+
+    public static async Task<IHistoryStore> OpenHistoryAsync(ReimzulConfig config, CancellationToken cancellationToken) => config.History.Backend switch
+    {
+        "sqlite" => await SqliteHistoryStore.OpenAsync(config.Paths.HistoryDatabase, cancellationToken),
+        var other => throw new CliException($"history backend '{other}' is not available in this build (configure [history] backend = sqlite)", ExitCodes.Config),
+    };
+
+    /// <summary>A host with the given roles. Logs go to stderr, one line each (or to the journal under systemd).</summary>
+    public static async Task<IHost> CreateHostAsync(ReimzulConfig config, Roles roles, int workers, CancellationToken cancellationToken)
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Logging.AddSimpleConsole(o =>
+        {
+            o.SingleLine = true;
+            o.TimestampFormat = "yyyy-MM-dd HH:mm:ss.fff ";
+        });
+        builder.Logging.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+        builder.Logging.SetMinimumLevel(LogLevel.Information);
+        // One line per request would drown what the roles say.
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        builder.Services.AddSystemd();
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
+
+        var services = builder.Services;
+        services.AddSingleton(config);
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton(CreateQueueFactory(config));
+        services.AddSingleton(sp => new ProcessRunner(sp.GetRequiredService<ILoggerFactory>().CreateLogger("process")));
+
+        foreach (var dir in new[] { config.Paths.Incoming, config.Paths.Results, config.Paths.Repo, config.Paths.Tosign, config.Paths.Cache })
+        {
+            Directory.CreateDirectory(dir);
+        }
+
+        if (roles.HasFlag(Roles.Worker))
+        {
+            services.AddSingleton(sp => BuildBackendFactory.Create(config, sp.GetRequiredService<ProcessRunner>(), sp.GetRequiredService<ILoggerFactory>().CreateLogger("build")));
+            if (IsDistributed(config))
+            {
+                services.AddSingleton<ISrpmSource>(_ => new ControllerSrpmSource(ControllerClient.Create(config)));
+            }
+            else
+            {
+                services.AddSingleton<ISrpmSource>(new LocalSrpmSource(config.Paths.Incoming));
+            }
+            services.AddSingleton<IResultStore>(sp =>
+            {
+                var loggers = sp.GetRequiredService<ILoggerFactory>();
+                if (config.BstoreRsync is { } rsync)
+                {
+                    return new RsyncResultStore(rsync, sp.GetRequiredService<ProcessRunner>(), loggers.CreateLogger<RsyncResultStore>());
+                }
+                return IsDistributed(config)
+                    ? HttpResultStore.Create(config, loggers.CreateLogger<HttpResultStore>())
+                    : new LocalResultStore(config.Paths, loggers.CreateLogger<LocalResultStore>());
+            });
+            for (var i = 0; i < workers; i++)
+            {
+                services.AddSingleton<IHostedService>(sp => new BuildWorker(
+                    sp.GetRequiredService<IJobQueueFactory>(), config, sp.GetRequiredService<IBuildBackend>(),
+                    sp.GetRequiredService<ISrpmSource>(), sp.GetRequiredService<IResultStore>(),
+                    sp.GetRequiredService<ILogger<BuildWorker>>(), sp.GetRequiredService<TimeProvider>()));
+            }
+        }
+        if (roles.HasFlag(Roles.Notifier))
+        {
+            var history = await OpenHistoryAsync(config, cancellationToken);
+            services.AddSingleton(history);
+            services.AddSingleton(sp => new NotificationProcessor(
+                history,
+                [new LogFileSink(config.Paths.LogFile, sp.GetRequiredService<TimeProvider>())],
+                sp.GetRequiredService<ILoggerFactory>().CreateLogger<NotificationProcessor>()));
+            services.AddHostedService<NotifierService>();
+            if (config.Mail.Notifications || config.Mqtt.Notifications)
+            {
+                // Say so rather than let an operator wait for mail that never comes.
+                services.AddHostedService(sp => new StartupWarning(sp.GetRequiredService<ILoggerFactory>().CreateLogger("notifier"),
+                    "[mail]/[mqtt] notifications are enabled in the configuration, but this version sends none: events go to the log file and the history only"));
+            }
+        }
+        if (roles.HasFlag(Roles.Repogen))
+        {
+            services.AddSingleton(sp => new RepoRegenerator(config.Paths, config.Repogen, sp.GetRequiredService<ProcessRunner>(), sp.GetRequiredService<ILoggerFactory>().CreateLogger<RepoRegenerator>()));
+            services.AddSingleton(config.Repogen);
+            services.AddHostedService<RepogenService>();
+        }
+        if (roles.HasFlag(Roles.Controller))
+        {
+            services.AddSingleton<IHostedService>(sp => ControllerServer.Create(config, sp.GetRequiredService<IJobQueueFactory>(), sp.GetRequiredService<ILoggerFactory>()));
+        }
+        if (roles.HasFlag(Roles.Bstore))
+        {
+            services.AddSingleton<IHostedService>(sp => BstoreServer.Create(config, sp.GetRequiredService<ILoggerFactory>()));
+        }
+        if (roles.HasFlag(Roles.Signer))
+        {
+            services.AddSingleton(sp => new Signer(config.Paths, sp.GetRequiredService<ILoggerFactory>().CreateLogger<Signer>()));
+            services.AddHostedService<SignerService>();
+        }
+        return builder.Build();
+    }
+}
+
+/// <summary>Logs one warning when the host starts.</summary>
+internal sealed class StartupWarning(ILogger logger, string message) : IHostedService
+{
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        logger.LogWarning("{Message}", message);
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}
+
+[Flags]
+public enum Roles
+{
+    None = 0,
+    Worker = 1,
+    Notifier = 2,
+    Repogen = 4,
+    Signer = 8,
+    Controller = 16,
+    Bstore = 32,
+
+    /// <summary>What <c>reimzul up</c> runs: one machine needs no HTTP services.</summary>
+    All = Worker | Notifier | Repogen | Signer,
+}

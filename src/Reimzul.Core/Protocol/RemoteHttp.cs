@@ -1,0 +1,131 @@
+using System.Net.Http.Headers;
+using System.Net.Security;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using Reimzul.Config;
+
+namespace Reimzul.Protocol;
+
+/// <summary>
+/// HTTP clients for the controller and bstore services: the server is checked against <c>[tls] ca_cert</c> (the
+/// system's CAs when unset), the client certificate and the bearer token are sent when configured.
+/// </summary>
+public static class RemoteHttp
+{
+    private const string ServerAuthentication = "1.3.6.1.5.5.7.3.1";
+
+    /// <summary>A client whose base address is <c>[controller] url</c>.</summary>
+    /// <exception cref="ConfigException">A configured certificate, key or token file cannot be used.</exception>
+    public static HttpClient ForController(ReimzulConfig config) => Create(config, "controller", config?.Controller.Http!);
+
+    /// <summary>A client whose base address is <c>[bstore] url</c>.</summary>
+    /// <exception cref="ConfigException">A configured certificate, key or token file cannot be used.</exception>
+    public static HttpClient ForBstore(ReimzulConfig config) => Create(config, "bstore", config?.Bstore.Http!);
+
+    private static HttpClient Create(ReimzulConfig config, string section, HttpServiceOptions service)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        var source = config.SourceFile ?? "(no config file)";
+        var client = new HttpClient(CreateHandler(config.Tls, source), disposeHandler: true)
+        {
+            BaseAddress = new Uri(service.Url.EndsWith('/') ? service.Url : service.Url + "/"),
+            // Uploads of large RPMs take long; each call bounds its own wait.
+            Timeout = Timeout.InfiniteTimeSpan,
+        };
+        if (service.TokenFile is { } tokenFile)
+        {
+            client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", ReadToken(tokenFile, source, section));
+        }
+        return client;
+    }
+
+    /// <summary>The handler behind the clients: TLS checks and client certificate as configured in <paramref name="tls"/>.</summary>
+    /// <exception cref="ConfigException">A configured certificate or key cannot be read.</exception>
+    public static SocketsHttpHandler CreateHandler(TlsOptions tls, string configSource = "(configuration)")
+    {
+        ArgumentNullException.ThrowIfNull(tls);
+        var ssl = new SslClientAuthenticationOptions();
+        if (tls.CaCert is { } caFile)
+        {
+            var roots = LoadCertificates(caFile, configSource, "[tls] ca_cert");
+            ssl.RemoteCertificateValidationCallback = (_, certificate, _, errors) => IsTrusted(certificate, errors, roots);
+        }
+        if (tls.ClientCert is not null || tls.ClientKey is not null)
+        {
+            if (tls.ClientCert is null || tls.ClientKey is null)
+            {
+                throw new ConfigException(configSource, null, "[tls] client_cert and client_key go together; set both or neither");
+            }
+            ssl.ClientCertificates = [LoadPair(tls.ClientCert, tls.ClientKey, configSource, "[tls] client_cert/client_key")];
+        }
+        return new SocketsHttpHandler
+        {
+            SslOptions = ssl,
+            ConnectTimeout = TimeSpan.FromSeconds(15),
+            PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1),
+        };
+    }
+
+    /// <summary>Certificates in a PEM file (a CA bundle).</summary>
+    /// <exception cref="ConfigException">The file cannot be read or holds no certificate.</exception>
+    public static X509Certificate2Collection LoadCertificates(string path, string configSource, string key)
+    {
+        var certificates = new X509Certificate2Collection();
+        try
+        {
+            certificates.ImportFromPemFile(path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or CryptographicException)
+        {
+            throw new ConfigException(configSource, null, $"{key}: cannot read certificates from {path}: {ex.Message}", ex);
+        }
+        return certificates.Count > 0
+            ? certificates
+            : throw new ConfigException(configSource, null, $"{key}: {path} holds no PEM certificate");
+    }
+
+    /// <summary>A certificate with its private key, from two PEM files.</summary>
+    /// <exception cref="ConfigException">Either file cannot be read, or the key does not belong to the certificate.</exception>
+    public static X509Certificate2 LoadPair(string certificatePath, string keyPath, string configSource, string key)
+    {
+        try
+        {
+            return X509Certificate2.CreateFromPemFile(certificatePath, keyPath);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or CryptographicException or ArgumentException)
+        {
+            throw new ConfigException(configSource, null, $"{key}: cannot load {certificatePath} with key {keyPath}: {ex.Message}", ex);
+        }
+    }
+
+    // The configured CA is the only root: a certificate from any other CA, even one the system trusts, is refused.
+    private static bool IsTrusted(X509Certificate? certificate, SslPolicyErrors errors, X509Certificate2Collection roots)
+    {
+        if (certificate is null || errors.HasFlag(SslPolicyErrors.RemoteCertificateNotAvailable) || errors.HasFlag(SslPolicyErrors.RemoteCertificateNameMismatch))
+        {
+            return false;
+        }
+        using var chain = new X509Chain();
+        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+        chain.ChainPolicy.CustomTrustStore.AddRange(roots);
+        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+        chain.ChainPolicy.ApplicationPolicy.Add(new Oid(ServerAuthentication));
+        var leaf = certificate as X509Certificate2 ?? X509CertificateLoader.LoadCertificate(certificate.GetRawCertData());
+        return chain.Build(leaf);
+    }
+
+    private static string ReadToken(string path, string configSource, string section)
+    {
+        string text;
+        try
+        {
+            text = File.ReadAllText(path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new ConfigException(configSource, null, $"[{section}] token_file: cannot read {path}: {ex.Message}", ex);
+        }
+        var token = text.Split((char[]?)null, 2, StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).FirstOrDefault();
+        return token ?? throw new ConfigException(configSource, null, $"[{section}] token_file: {path} is empty");
+    }
+}

@@ -1,0 +1,104 @@
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Reimzul.Protocol;
+
+/// <summary>What a worker declares before it uploads a result dir to bstore: where it goes and every file's size and SHA-256.</summary>
+public sealed record ResultManifest
+{
+    [JsonPropertyName("target")] public string Target { get; init; } = "";
+    [JsonPropertyName("pkgname")] public string PkgName { get; init; } = "";
+    [JsonPropertyName("timestamp")] public string Timestamp { get; init; } = "";
+    [JsonPropertyName("evr")] public string Evr { get; init; } = "";
+    [JsonPropertyName("arch")] public string Arch { get; init; } = "";
+    [JsonPropertyName("files")] public IReadOnlyList<ManifestFile> Files { get; init; } = [];
+}
+
+/// <param name="Sha256">Lower-case hex.</param>
+public sealed record ManifestFile(
+    [property: JsonPropertyName("name")] string Name,
+    [property: JsonPropertyName("size")] long Size,
+    [property: JsonPropertyName("sha256")] string Sha256);
+
+/// <summary>Bstore's answer to a manifest: the upload to continue, or that the result is already in place.</summary>
+public sealed record UploadState
+{
+    [JsonPropertyName("upload_id")] public string UploadId { get; init; } = "";
+
+    /// <summary>The result is in the repo exactly as the manifest says: nothing to send.</summary>
+    [JsonPropertyName("complete")] public bool Complete { get; init; }
+
+    /// <summary>Files bstore does not hold yet for this upload.</summary>
+    [JsonPropertyName("missing")] public IReadOnlyList<string> Missing { get; init; } = [];
+
+    /// <summary>The result's place under the repo, e.g. <c>c7.x86_64/foo/20240101000000/1.0-1.el7.x86_64/</c>.</summary>
+    [JsonPropertyName("location")] public string Location { get; init; } = "";
+}
+
+public sealed record CommitResult
+{
+    [JsonPropertyName("location")] public string Location { get; init; } = "";
+
+    /// <summary>Where the result is served (under <c>[bstore] base_url</c>).</summary>
+    [JsonPropertyName("url")] public string Url { get; init; } = "";
+}
+
+/// <summary>A remote <c>reimzul submit</c>: the SRPM is already in the controller's incoming dir.</summary>
+public sealed record SubmitRequest
+{
+    [JsonPropertyName("srpm")] public string Srpm { get; init; } = "";
+    [JsonPropertyName("arch")] public string Arch { get; init; } = "";
+
+    /// <summary>The target without the arch, e.g. <c>c7.1708.u</c>.</summary>
+    [JsonPropertyName("target")] public string Target { get; init; } = "";
+
+    [JsonPropertyName("disttag")] public string Disttag { get; init; } = "";
+    [JsonPropertyName("scratch")] public bool Scratch { get; init; }
+    [JsonPropertyName("now")] public bool Now { get; init; }
+}
+
+public sealed record SubmitResult
+{
+    [JsonPropertyName("job_id")] public long JobId { get; init; }
+    [JsonPropertyName("build_id")] public string BuildId { get; init; } = "";
+    [JsonPropertyName("tube")] public string Tube { get; init; } = "";
+    [JsonPropertyName("priority")] public uint Priority { get; init; }
+    [JsonPropertyName("srpm")] public string Srpm { get; init; } = "";
+
+    /// <summary>Target and arch, as in the job: <c>c7.1708.u.x86_64</c>.</summary>
+    [JsonPropertyName("target")] public string Target { get; init; } = "";
+
+    [JsonPropertyName("scratch")] public bool Scratch { get; init; }
+    [JsonPropertyName("submitter")] public string Submitter { get; init; } = "";
+}
+
+public sealed record SrpmUploadResult
+{
+    [JsonPropertyName("srpm")] public string Srpm { get; init; } = "";
+    [JsonPropertyName("sha256")] public string Sha256 { get; init; } = "";
+
+    /// <summary>False when the controller already held this very SRPM.</summary>
+    [JsonPropertyName("created")] public bool Created { get; init; }
+}
+
+/// <summary>The body of every refusal: what is wrong and why.</summary>
+public sealed record ErrorBody([property: JsonPropertyName("error")] string Error);
+
+[JsonSourceGenerationOptions(DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(ResultManifest))]
+[JsonSerializable(typeof(UploadState))]
+[JsonSerializable(typeof(CommitResult))]
+[JsonSerializable(typeof(SubmitRequest))]
+[JsonSerializable(typeof(SubmitResult))]
+[JsonSerializable(typeof(SrpmUploadResult))]
+[JsonSerializable(typeof(ErrorBody))]
+public sealed partial class RemoteJsonContext : JsonSerializerContext
+{
+    /// <summary>As <see cref="JsonSerializerContext"/>'s default, but messages keep their quotes readable (<c>'</c>, not <c>\u0027</c>) for people reading answers with curl.</summary>
+    public static RemoteJsonContext Readable { get; } = new(new JsonSerializerOptions
+    {
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    });
+}

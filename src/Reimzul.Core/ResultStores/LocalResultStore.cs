@@ -1,0 +1,188 @@
+using Microsoft.Extensions.Logging;
+using Reimzul.Config;
+using Reimzul.Files;
+using Reimzul.Worker;
+
+namespace Reimzul.ResultStores;
+
+/// <summary>
+/// The one-machine transport: the result dir is moved (or, across filesystems, copied) into the
+/// staging dir, which shares the repo's filesystem, then renamed into its final place.
+/// </summary>
+public sealed class LocalResultStore(ReimzulPaths paths, ILogger logger) : IResultStore
+{
+    // errno of a rename across filesystems, which .NET reports as IOException.HResult on Unix.
+    private const int CrossDevice = 18;
+
+    // Two stores of the same result racing: each round, one of them wins the final name.
+    private const int PublishAttempts = 5;
+
+    public async Task StoreAsync(StoredResult result, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        var final = FinalDir(result);
+        if (string.IsNullOrEmpty(result.ResultDir))
+        {
+            throw new ArgumentException("result dir is empty", nameof(result));
+        }
+        var source = Path.GetFullPath(result.ResultDir);
+        if (!Directory.Exists(source))
+        {
+            throw new DirectoryNotFoundException($"result dir {source} does not exist");
+        }
+
+        Directory.CreateDirectory(paths.Staging);
+        var staged = Path.Combine(paths.Staging, Guid.NewGuid().ToString("N"));
+        var copied = false;
+        try
+        {
+            Directory.Move(source, staged);
+        }
+        catch (IOException ex) when (ex.HResult == CrossDevice)
+        {
+            await CopyTreeAsync(source, staged, cancellationToken);
+            copied = true;
+        }
+
+        try
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(final)!);
+            Publish(staged, final);
+        }
+        catch
+        {
+            if (copied)
+            {
+                // The source is intact; the copy is a spare.
+                TryDeleteTree(staged);
+            }
+            else
+            {
+                // Hand the result back, so a retry finds it where it was.
+                TryMove(staged, source);
+            }
+            throw;
+        }
+
+        if (copied)
+        {
+            try
+            {
+                Directory.Delete(source, recursive: true);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                // The result is in place; a leftover source costs space, not correctness.
+                logger.LogWarning("stored {Final} but could not remove the source {Source}: {Reason}", final, source, ex.Message);
+            }
+        }
+        logger.LogInformation("stored result {Final}", final);
+    }
+
+    private string FinalDir(StoredResult result)
+    {
+        var target = StoreNames.Check(result.Target, "target");
+        var pkgName = StoreNames.CheckPkgName(result.PkgName);
+        var timestamp = StoreNames.Check(result.Timestamp, "timestamp");
+        StoreNames.Check(result.Evr, "evr");
+        StoreNames.Check(result.Arch, "arch");
+        var evrArch = StoreNames.Check(result.Evr + "." + result.Arch, "evr.arch");
+        return StoreNames.Under(paths.Repo, target, pkgName, timestamp, evrArch);
+    }
+
+    /// <summary>
+    /// Renames <paramref name="staged"/> to <paramref name="final"/>. An existing result (a retried
+    /// build) is renamed aside first and deleted after: a reader sees the old dir or the new one,
+    /// each whole, with at most a moment of neither in between.
+    /// </summary>
+    private void Publish(string staged, string final)
+    {
+        var parent = Path.GetDirectoryName(final)!;
+        for (var attempt = 1; ; attempt++)
+        {
+            string? aside = null;
+            if (Directory.Exists(final))
+            {
+                aside = Path.Combine(paths.Staging, Guid.NewGuid().ToString("N") + ".old");
+                Directory.Move(final, aside);
+            }
+            try
+            {
+                Directory.Move(staged, final);
+            }
+            catch (IOException) when (Directory.Exists(final) && attempt < PublishAttempts)
+            {
+                // Another store of the same result got in between; replace its copy on the next round.
+                TryDeleteTree(aside);
+                continue;
+            }
+            catch
+            {
+                if (aside is not null)
+                {
+                    TryMove(aside, final);
+                }
+                throw;
+            }
+            DurableFiles.FsyncDirectory(parent);
+            if (aside is not null)
+            {
+                logger.LogInformation("replaced the earlier result at {Final}", final);
+                TryDeleteTree(aside);
+            }
+            return;
+        }
+    }
+
+    private static async Task CopyTreeAsync(string source, string destination, CancellationToken cancellationToken)
+    {
+        try
+        {
+            Directory.CreateDirectory(destination);
+            foreach (var dir in Directory.EnumerateDirectories(source, "*", SearchOption.AllDirectories))
+            {
+                Directory.CreateDirectory(Path.Combine(destination, Path.GetRelativePath(source, dir)));
+            }
+            foreach (var file in Directory.EnumerateFiles(source, "*", SearchOption.AllDirectories))
+            {
+                await DurableFiles.CopyAsync(file, Path.Combine(destination, Path.GetRelativePath(source, file)), cancellationToken);
+            }
+        }
+        catch
+        {
+            TryDeleteTree(destination);
+            throw;
+        }
+    }
+
+    private void TryMove(string from, string to)
+    {
+        try
+        {
+            Directory.Move(from, to);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            logger.LogError("could not move {From} back to {To}: {Reason}", from, to, ex.Message);
+        }
+    }
+
+    private static void TryDeleteTree(string? dir)
+    {
+        if (dir is null)
+        {
+            return;
+        }
+        try
+        {
+            if (Directory.Exists(dir))
+            {
+                Directory.Delete(dir, recursive: true);
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // Staging leftovers take space only; the result itself is intact or reported failed.
+        }
+    }
+}

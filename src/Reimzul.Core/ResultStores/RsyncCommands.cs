@@ -1,0 +1,62 @@
+using System.Globalization;
+using Reimzul.Config;
+using Reimzul.Processes;
+
+namespace Reimzul.ResultStores;
+
+/// <summary>
+/// The rsync runs of one upload, as argument lists (never a shell line). Paths on the daemon are relative
+/// to the module URL; every name in them has been checked by the caller.
+/// </summary>
+internal sealed class RsyncCommands(RsyncOptions options, string moduleUrl)
+{
+    /// <summary>Starts the lines of <see cref="Verify"/>'s report, so rsync's own notes are never taken for a difference.</summary>
+    public const string DifferenceMarker = "DIFFERS:";
+
+    // What lands on the bstore is served read-only to everybody, whatever the builder's umask was.
+    // Symlinks and special files are not copied (no --links, --devices): a result holds regular files only.
+    private static readonly string[] Attributes = ["--recursive", "--times", "--perms", "--chmod=D0755,F0644"];
+
+    public string Url(string relativePath) => $"{moduleUrl}/{relativePath}/";
+
+    /// <summary>The whole result into a private dir outside <c>repo/</c>. A retry finds what an earlier try left and sends only the rest.</summary>
+    public ProcessSpec Upload(string sourceDir, string stagingPath) =>
+        Spec([.. Attributes, "--mkpath", "--delete", Source(sourceDir), Url(stagingPath)]);
+
+    /// <summary>
+    /// Makes the final dir match the result by hard-linking the staged files (<c>--link-dest</c>, relative to the
+    /// final dir): no data crosses the network, so files appear within milliseconds of each other. <c>--checksum</c>
+    /// makes a retry replace a file whose content differs even where size and time agree.
+    /// </summary>
+    public ProcessSpec Publish(string sourceDir, string finalPath, string stagingPath)
+    {
+        var up = string.Concat(Enumerable.Repeat("../", finalPath.Split('/').Length));
+        return Spec([.. Attributes, "--mkpath", "--checksum", "--delete-after", "--link-dest=" + up + stagingPath, Source(sourceDir), Url(finalPath)]);
+    }
+
+    /// <summary>
+    /// A dry run that compares every file's checksum on both sides and lists each difference (a missing, extra or
+    /// different file) after <see cref="DifferenceMarker"/>. Content only: the daemon may set its own modes and times.
+    /// </summary>
+    public ProcessSpec Verify(string sourceDir, string finalPath) =>
+        Spec(["--recursive", "--checksum", "--delete", "--dry-run", "--out-format=" + DifferenceMarker + "%i %n", Source(sourceDir), Url(finalPath)]);
+
+    /// <summary>Deletes <c>STAGING/ID</c> and nothing else: the only entry not excluded, absent from the (empty) source.</summary>
+    public ProcessSpec RemoveStaging(string emptyDir, string stagingRoot, string stagingId) =>
+        Spec(["--recursive", "--delete", $"--include=/{stagingId}/***", "--exclude=*", Source(emptyDir), Url(stagingRoot)]);
+
+    private ProcessSpec Spec(string[] arguments)
+    {
+        var seconds = Math.Max(1, (int)Math.Ceiling(options.IoTimeout.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+        List<string> all = ["--contimeout=" + seconds, "--timeout=" + seconds];
+        if (options.PasswordFile is { } passwordFile)
+        {
+            all.Add("--password-file=" + passwordFile);
+        }
+        all.AddRange(arguments);
+        return new ProcessSpec(options.RsyncPath, all);
+    }
+
+    // The trailing slash sends the dir's contents, not the dir itself.
+    private static string Source(string dir) => Path.TrimEndingDirectorySeparator(dir) + "/";
+}

@@ -1,0 +1,212 @@
+using Microsoft.Extensions.Logging;
+using Reimzul.Config;
+using Reimzul.Files;
+using Reimzul.Processes;
+using Reimzul.Retry;
+using Reimzul.Worker;
+
+namespace Reimzul.ResultStores;
+
+/// <summary>
+/// The many-machine transport: pushes a result dir to the bstore's rsync daemon, whose module holds
+/// <c>repo/</c> (on the bstore, <c>/srv/reimzul/bstore</c>), as the original's
+/// <c>rsync -a --port=11874 ... host::reimzul-bstore/repo/...</c> did, in three runs:
+/// <list type="number">
+/// <item>upload the files to <c>.staging/ID/</c> in the module, outside <c>repo/</c>, so createrepo_c never sees them;</item>
+/// <item>publish into <c>repo/TARGET/PKGNAME/TIMESTAMP/EVR.ARCH/</c> by hard-linking the staged files;</item>
+/// <item>verify by checksum that the final dir holds exactly the result's files.</item>
+/// </list>
+/// An rsync daemon cannot rename a directory, so publication is not one atomic step: while the publish
+/// run links the files (milliseconds, no data transfer) a reader can see some of them, and a retried
+/// result replaces the earlier one file by file. A createrepo_c run that catches that moment indexes
+/// part of the build; the run the worker requests after this store returns indexes all of it.
+/// Failed tries are retried with back-off (the daemon restarting, the network); when every try fails,
+/// the files differ, or rsync cannot work at all, <see cref="RsyncTransferException"/> is thrown, so the
+/// worker never announces a result that did not arrive. Staging dirs of results that never arrived stay
+/// behind; the bstore ages them out (see systemd/reimzul.tmpfiles.conf).
+/// </summary>
+public sealed class RsyncResultStore : IResultStore
+{
+    private const string RepoDir = "repo";
+
+    // Next to repo/, as the local store's staging dir: same filesystem, so publishing links rather than copies.
+    private const string StagingRoot = ".staging";
+
+    // Exit codes another try cannot change: usage (1; e.g. an option the daemon's rsync lacks),
+    // protocol incompatibility (2), action not supported (4).
+    private static readonly int[] PermanentExitCodes = [1, 2, 4];
+
+    private const int CouldNotStart = -1;
+
+    private readonly RsyncOptions _options;
+    private readonly ProcessRunner _runner;
+    private readonly ILogger _logger;
+    private readonly TimeProvider _time;
+    private readonly string _moduleUrl;
+    private readonly RsyncCommands _commands;
+
+    /// <exception cref="ArgumentException"><see cref="RsyncOptions.ModuleUrl"/> is not a usable <c>rsync://</c> URL, or a count or delay is out of range.</exception>
+    public RsyncResultStore(RsyncOptions options, ProcessRunner runner, ILogger logger, TimeProvider? timeProvider = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(runner);
+        ArgumentNullException.ThrowIfNull(logger);
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.Attempts, 1, nameof(options));
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(options.RetryDelay, TimeSpan.Zero, nameof(options));
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxRetryDelay, options.RetryDelay, nameof(options));
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(options.IoTimeout, TimeSpan.Zero, nameof(options));
+        _options = options;
+        _runner = runner;
+        _logger = logger;
+        _time = timeProvider ?? TimeProvider.System;
+        _moduleUrl = RsyncModuleUrl.Normalize(options.ModuleUrl);
+        _commands = new RsyncCommands(options, _moduleUrl);
+    }
+
+    public async Task StoreAsync(StoredResult result, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        var finalPath = FinalPath(result);
+        if (string.IsNullOrEmpty(result.ResultDir))
+        {
+            throw new ArgumentException("result dir is empty", nameof(result));
+        }
+        var source = Path.GetFullPath(result.ResultDir);
+        if (!Directory.Exists(source))
+        {
+            throw new DirectoryNotFoundException($"result dir {source} does not exist");
+        }
+
+        var stagingId = Guid.NewGuid().ToString("N");
+        var stagingPath = StagingRoot + "/" + stagingId;
+        var backoff = new Backoff(_options.RetryDelay, _options.MaxRetryDelay);
+        for (var attempt = 1; ; attempt++)
+        {
+            var failure = await TryTransferAsync(source, stagingPath, finalPath, cancellationToken);
+            if (failure is null)
+            {
+                break;
+            }
+            if (failure.Permanent || attempt >= _options.Attempts)
+            {
+                if (failure.ExitCode != CouldNotStart)
+                {
+                    await RemoveStagingAsync(stagingId, cancellationToken);
+                }
+                var tries = failure.Permanent ? "" : $" after {attempt} tries";
+                throw new RsyncTransferException($"{result.PkgName} {result.Evr}.{result.Arch} for {result.Target} did not arrive at {_commands.Url(finalPath)}{tries}: {failure.Describe()}");
+            }
+            var delay = backoff.Next();
+            _logger.LogWarning("upload of {Final} failed (try {Attempt} of {Attempts}): {Failure}; trying again in {Delay:0.0} s",
+                finalPath, attempt, _options.Attempts, failure.Describe(), delay.TotalSeconds);
+            await Task.Delay(delay, _time, cancellationToken);
+        }
+
+        // The result has arrived: a stop asked for now must not turn that into a failure.
+        await RemoveStagingAsync(stagingId, CancellationToken.None);
+        try
+        {
+            Directory.Delete(source, recursive: true);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // The result is on the bstore; a leftover local copy costs space, not correctness.
+            _logger.LogWarning("stored {Final} but could not remove the source {Source}: {Reason}", finalPath, source, ex.Message);
+        }
+        _logger.LogInformation("stored result {Url}", _commands.Url(finalPath));
+    }
+
+    /// <summary>One try of upload, publish and verify; null when the result is in place and identical.</summary>
+    private async Task<Failure?> TryTransferAsync(string source, string stagingPath, string finalPath, CancellationToken cancellationToken)
+    {
+        var upload = await RunAsync("upload", _commands.Upload(source, stagingPath), cancellationToken);
+        if (upload.Failure is { } uploadFailure)
+        {
+            return uploadFailure;
+        }
+        var publish = await RunAsync("publish", _commands.Publish(source, finalPath, stagingPath), cancellationToken);
+        if (publish.Failure is { } publishFailure)
+        {
+            return publishFailure;
+        }
+        var verify = await RunAsync("verify", _commands.Verify(source, finalPath), cancellationToken);
+        if (verify.Failure is { } verifyFailure)
+        {
+            return verifyFailure;
+        }
+        var differences = verify.Output
+            .Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Where(line => line.StartsWith(RsyncCommands.DifferenceMarker, StringComparison.Ordinal))
+            .Select(line => line[RsyncCommands.DifferenceMarker.Length..])
+            .ToList();
+        return differences.Count == 0
+            ? null
+            : new Failure("verify", 0, "the files on the bstore differ from the result: " + string.Join(", ", differences.Take(10)), Permanent: false);
+    }
+
+    private async Task<(Failure? Failure, string Output)> RunAsync(string step, ProcessSpec spec, CancellationToken cancellationToken)
+    {
+        ProcessResult run;
+        try
+        {
+            run = await _runner.RunAsync(spec, cancellationToken);
+        }
+        catch (ProcessStartException ex)
+        {
+            return (new Failure(step, CouldNotStart, ex.Message, Permanent: true), "");
+        }
+        return run.Succeeded
+            ? (null, run.StandardOutput)
+            : (new Failure(step, run.ExitCode, Tail(run.StandardError), PermanentExitCodes.Contains(run.ExitCode)), run.StandardOutput);
+    }
+
+    /// <summary>Best effort: a staging dir left behind takes space on the bstore until it is aged out, nothing else.</summary>
+    private async Task RemoveStagingAsync(string stagingId, CancellationToken cancellationToken)
+    {
+        var staging = StagingRoot + "/" + stagingId;
+        try
+        {
+            var empty = Directory.CreateTempSubdirectory("reimzul-rsync-");
+            try
+            {
+                var (failure, _) = await RunAsync("remove staging", _commands.RemoveStaging(empty.FullName, StagingRoot, stagingId), cancellationToken);
+                if (failure is not null)
+                {
+                    _logger.LogWarning("could not remove {Staging} on the bstore: {Failure}", staging, failure.Describe());
+                }
+            }
+            finally
+            {
+                empty.Delete(recursive: true);
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            _logger.LogWarning("could not remove {Staging} on the bstore: {Reason}", staging, ex.Message);
+        }
+    }
+
+    /// <summary>The result's place relative to the module; names pass the checks of the local store.</summary>
+    private static string FinalPath(StoredResult result)
+    {
+        var target = StoreNames.Check(result.Target, "target");
+        var pkgName = StoreNames.CheckPkgName(result.PkgName);
+        var timestamp = StoreNames.Check(result.Timestamp, "timestamp");
+        var evr = StoreNames.Check(result.Evr, "evr");
+        var arch = StoreNames.Check(result.Arch, "arch");
+        return string.Join('/', RepoDir, target, pkgName, timestamp, evr + "." + arch);
+    }
+
+    // rsync ends with a generic "rsync error: ... (code N)" line; the lines before it say what went wrong.
+    private static string Tail(string stderr)
+    {
+        var lines = stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var text = string.Join("; ", lines.TakeLast(4));
+        return text.Length <= 600 ? text : text[^600..];
+    }
+
+    private sealed record Failure(string Step, int ExitCode, string Detail, bool Permanent)
+    {
+        public string Describe() => ExitCode > 0 ? $"{Step}: rsync exited with {ExitCode}: {Detail}" : $"{Step}: {Detail}";
+    }
+}
