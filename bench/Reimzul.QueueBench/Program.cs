@@ -53,7 +53,7 @@ try
     Console.WriteLine("one command at a time:");
     Console.WriteLine($"  {npm.Version,-44} {fivebeans,10:N0}");
     Console.WriteLine($"  {"Reimzul BeanstalkClient",-44} {ours,10:N0}   {ours / fivebeans:0.00}x fivebeans");
-    Console.WriteLine($"  {"Reimzul IJobQueue (reserve adds stats-job)",-44} {queue,10:N0}   {queue / fivebeans:0.00}x fivebeans");
+    Console.WriteLine($"  {"Reimzul producer + consumer (reserve adds stats-job)",-44} {queue,10:N0}   {queue / fivebeans:0.00}x fivebeans");
     Console.WriteLine($"pipelined, batches of {options.Batch}:");
     Console.WriteLine($"  {"raw socket (the server's ceiling)",-44} {raw,10:N0}");
     Console.WriteLine($"  {"Reimzul BeanstalkClient batches",-44} {batched,10:N0}   {batched / raw:0.00}x raw, {batched / fivebeans:0.0}x fivebeans");
@@ -83,15 +83,17 @@ static async Task<double> OursSequentialAsync(BeanstalkClient client, string tub
 
 static async Task<double> QueueSequentialAsync(BeanstalkdOptions beanstalkd, string tube, int cycles, string body)
 {
-    await using var queue = await new BeanstalkdJobQueueFactory(beanstalkd).OpenAsync();
+    var factory = new BeanstalkdJobQueueFactory(beanstalkd);
+    await using var producer = await factory.OpenProducerAsync();
+    await using var consumer = await factory.OpenConsumerAsync();
     IReadOnlyCollection<string> watched = [tube];
     var ttr = TimeSpan.FromSeconds(60);
     var started = Stopwatch.GetTimestamp();
     for (var i = 0; i < cycles; i++)
     {
-        await queue.PutAsync(tube, body, 10, TimeSpan.Zero, ttr);
-        var job = await queue.ReserveAsync(watched, TimeSpan.Zero) ?? throw new InvalidOperationException("a job went missing");
-        await queue.DeleteAsync(job.Id);
+        await producer.PutAsync(tube, body, 10, TimeSpan.Zero, ttr);
+        var job = await consumer.ReserveAsync(watched, TimeSpan.Zero) ?? throw new InvalidOperationException("a job went missing");
+        await job.DeleteAsync();
     }
     return Stopwatch.GetElapsedTime(started).TotalSeconds;
 }

@@ -31,6 +31,8 @@ public static class ReimzulCommandLine
         root.Subcommands.Add(QueryCommand.Create(common));
         root.Subcommands.Add(FixBuildCommand.Create(common));
         root.Subcommands.Add(StatsCommand.Create(common));
+        root.Subcommands.Add(QueueAdminCommands.Buried(common));
+        root.Subcommands.Add(QueueAdminCommands.Kick(common));
         return root;
     }
 }

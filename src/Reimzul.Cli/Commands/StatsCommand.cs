@@ -8,7 +8,7 @@ namespace Reimzul.Cli.Commands;
 /// <summary><c>reimzul stats</c>: per-tube queue figures.</summary>
 public static class StatsCommand
 {
-    private static readonly string[] StandardTubes = [.. Arches.BuildTubeByArch.Values.Distinct(), Tubes.Notify, Tubes.Createrepo, Tubes.Tosign];
+    private static readonly IReadOnlyList<string> StandardTubes = Tubes.Standard;
 
     public static Command Create(CommonOptions common)
     {
@@ -18,7 +18,7 @@ public static class StatsCommand
         command.SetAction((parseResult, cancellationToken) => CommandRunner.RunAsync(async () =>
         {
             var config = common.Load(parseResult);
-            await using var queue = await Composition.CreateQueueFactory(config).OpenAsync(cancellationToken);
+            await using var queue = await Composition.CreateQueueFactory(config).OpenAdminAsync(cancellationToken);
             var names = (await queue.ListTubesAsync(cancellationToken)).Where(t => t != "default");
             if (parseResult.GetValue(all))
             {

@@ -45,7 +45,7 @@ public static class SubmitCommand
             var tube = Arches.BuildTubeByArch[job.Arch];
             var priority = Tubes.BuildPriority(parseResult.GetValue(now));
 
-            await using var queue = await Composition.CreateQueueFactory(config).OpenAsync(cancellationToken);
+            await using var queue = await Composition.CreateQueueFactory(config).OpenProducerAsync(cancellationToken);
             var id = await queue.PutAsync(tube, MessageJson.Serialize(job), priority, TimeSpan.Zero, config.Builder.JobTtr, cancellationToken);
             Console.WriteLine($"Submitted SRPM {job.Srpm} to build queue {tube} for target {job.Target} (scratch: {(job.Scratch ? "True" : "False")}) by {job.Submitter}");
             Console.WriteLine($"job id {id}, build id {job.BuildId}, priority {priority}");

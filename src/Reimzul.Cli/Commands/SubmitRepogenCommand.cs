@@ -19,7 +19,7 @@ public static class SubmitRepogenCommand
             {
                 throw new CliException(error);
             }
-            await using var queue = await Composition.CreateQueueFactory(config).OpenAsync(cancellationToken);
+            await using var queue = await Composition.CreateQueueFactory(config).OpenProducerAsync(cancellationToken);
             var id = await queue.PutAsync(Tubes.Createrepo, MessageJson.Serialize(new CreaterepoRequest { Target = name }), Tubes.PriorityNormal, TimeSpan.Zero, TimeSpan.FromMinutes(2), cancellationToken);
             Console.WriteLine($"Requested repodata regeneration of {name} (job id {id})");
             return ExitCodes.Ok;

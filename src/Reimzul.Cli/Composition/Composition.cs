@@ -26,7 +26,7 @@ public static class Composition
     /// Many machines: the queue is a beanstalkd server. Workers then fetch SRPMs from the controller and
     /// upload results to bstore over HTTP(S) (or rsync), and submit goes through the controller.
     /// </summary>
-    public static bool IsDistributed(ReimzulConfig config) => config.Queue.Backend == "beanstalkd";
+    public static bool IsDistributed(ReimzulConfig config) => config.Topology == Topology.ManyMachines;
 
     public static async Task<IHistoryStore> OpenHistoryAsync(ReimzulConfig config, CancellationToken cancellationToken) => config.History.Backend switch
     {
@@ -86,7 +86,7 @@ public static class Composition
             for (var i = 0; i < workers; i++)
             {
                 services.AddSingleton<IHostedService>(sp => new BuildWorker(
-                    sp.GetRequiredService<IJobQueueFactory>(), config, sp.GetRequiredService<IBuildBackend>(),
+                    sp.GetRequiredService<IJobQueueFactory>(), config.Builder, config.Paths.Results, sp.GetRequiredService<IBuildBackend>(),
                     sp.GetRequiredService<ISrpmSource>(), sp.GetRequiredService<IResultStore>(),
                     sp.GetRequiredService<ILogger<BuildWorker>>(), sp.GetRequiredService<TimeProvider>()));
             }

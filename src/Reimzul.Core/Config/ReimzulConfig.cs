@@ -7,6 +7,12 @@ public sealed record ReimzulConfig
 {
     public required ReimzulPaths Paths { get; init; }
     public QueueOptions Queue { get; init; } = new();
+
+    /// <summary>
+    /// One machine (the embedded queue: SRPMs in the local incoming dir, results moved into the local repo) or many
+    /// (a beanstalkd server: SRPMs come from the controller, results go to bstore over HTTP(S) or rsync).
+    /// </summary>
+    public Topology Topology => Queue.Backend == "beanstalkd" ? Topology.ManyMachines : Topology.OneMachine;
     public BuilderOptions Builder { get; init; } = new();
     public RepogenOptions Repogen { get; init; } = new();
     public HistoryOptions History { get; init; } = new();
@@ -31,6 +37,12 @@ public sealed record ReimzulConfig
 
     /// <summary>The file the configuration was read from, if any (for messages).</summary>
     public string? SourceFile { get; init; }
+}
+
+public enum Topology
+{
+    OneMachine,
+    ManyMachines,
 }
 
 public sealed record QueueOptions

@@ -14,9 +14,11 @@ public sealed class NotifierService(
 {
     private static readonly TimeSpan MessageTtr = TimeSpan.FromMinutes(2);
 
+    private IJobProducer? _producer;
+
     protected override IReadOnlyCollection<string> WatchedTubes { get; } = [Tubes.Notify];
 
-    protected override async Task<JobDisposition> HandleAsync(ReservedJob job, IJobQueue session, CancellationToken stoppingToken)
+    protected override async Task<JobDisposition> HandleAsync(IReservedJob job, CancellationToken stoppingToken)
     {
         if (!MessageJson.TryParseBuildEvent(job.Body, out var buildEvent, out var error))
         {
@@ -25,8 +27,18 @@ public sealed class NotifierService(
         var outcome = await processor.HandleAsync(buildEvent, stoppingToken);
         if (outcome.Tosign is { } tosign)
         {
-            await session.PutAsync(Tubes.Tosign, MessageJson.Serialize(tosign), Tubes.PriorityNormal, TimeSpan.Zero, MessageTtr, CancellationToken.None);
+            _producer ??= await Queues.OpenProducerAsync(stoppingToken);
+            await _producer.PutAsync(Tubes.Tosign, MessageJson.Serialize(tosign), Tubes.PriorityNormal, TimeSpan.Zero, MessageTtr, CancellationToken.None);
         }
         return JobDisposition.Delete;
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken);
+        if (_producer is not null)
+        {
+            await _producer.DisposeAsync();
+        }
     }
 }

@@ -1,19 +1,21 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Reimzul.Messages;
 using Reimzul.Queue;
 using Reimzul.Retry;
 
 namespace Reimzul.Processing;
 
 /// <summary>
-/// The reserve → handle → delete/release/bury loop shared by every role. Delivery is
-/// at-least-once: a job is deleted only after its handler has finished its work, so a crash
-/// anywhere before that hands the job to someone else (TTR, or the session closing).
+/// The reserve → handle → delete/release/bury loop shared by every role. Delivery is at-least-once: a job is
+/// deleted only after its handler has finished its work, so a crash anywhere before that hands the job to
+/// someone else (its TTR runs out, or the session closes with the process). A handler that throws has its job
+/// released with a delay that grows with the job's delivery count, which the queue keeps: the back-off survives
+/// a restart and is the same whichever worker takes the job next.
 /// </summary>
 public abstract class QueueConsumer(IJobQueueFactory queues, ILogger logger, TimeProvider time) : BackgroundService
 {
-    private readonly Dictionary<long, Backoff> _retries = [];
+    /// <summary>The delay before a failed job is tried again, by delivery count; and how a lost session reconnects.</summary>
+    protected static readonly RetryPolicy Retries = RetryPolicy.Default;
 
     /// <summary>Tubes this consumer watches.</summary>
     protected abstract IReadOnlyCollection<string> WatchedTubes { get; }
@@ -28,22 +30,22 @@ public abstract class QueueConsumer(IJobQueueFactory queues, ILogger logger, Tim
     protected TimeProvider Time => time;
 
     /// <summary>Does the job's work. Throwing releases the job with a growing delay (a transient fault).</summary>
-    protected abstract Task<JobDisposition> HandleAsync(ReservedJob job, IJobQueue session, CancellationToken stoppingToken);
+    protected abstract Task<JobDisposition> HandleAsync(IReservedJob job, CancellationToken stoppingToken);
 
     /// <summary>Runs when a reserve timed out with nothing to do.</summary>
     protected virtual Task OnIdleAsync(CancellationToken stoppingToken) => Task.CompletedTask;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var reconnect = Backoff.Default();
+        var reconnect = Retries.Start(time);
         while (!stoppingToken.IsCancellationRequested)
         {
-            IJobQueue? session = null;
+            IJobConsumer? session = null;
             try
             {
-                session = await queues.OpenAsync(stoppingToken);
+                session = await queues.OpenConsumerAsync(stoppingToken);
                 logger.LogInformation("waiting for jobs on {Tubes}", string.Join(", ", WatchedTubes));
-                reconnect.Reset();
+                reconnect.Progressed();
                 while (!stoppingToken.IsCancellationRequested)
                 {
                     var job = await session.ReserveAsync(WatchedTubes, ReserveTimeout, stoppingToken);
@@ -52,7 +54,7 @@ public abstract class QueueConsumer(IJobQueueFactory queues, ILogger logger, Tim
                         await OnIdleAsync(stoppingToken);
                         continue;
                     }
-                    await ProcessAsync(job, session, stoppingToken);
+                    await ProcessAsync(job, stoppingToken);
                 }
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -61,7 +63,7 @@ public abstract class QueueConsumer(IJobQueueFactory queues, ILogger logger, Tim
             }
             catch (Exception ex)
             {
-                var delay = reconnect.Next();
+                reconnect.TryNext(out var delay);
                 logger.LogError(ex, "queue session failed ({Message}); reconnecting in {Delay:0.0} s", ex.Message, delay.TotalSeconds);
                 try
                 {
@@ -83,41 +85,33 @@ public abstract class QueueConsumer(IJobQueueFactory queues, ILogger logger, Tim
         }
     }
 
-    private async Task ProcessAsync(ReservedJob job, IJobQueue session, CancellationToken stoppingToken)
+    private async Task ProcessAsync(IReservedJob job, CancellationToken stoppingToken)
     {
         JobDisposition disposition;
         try
         {
-            disposition = await HandleAsync(job, session, stoppingToken);
+            disposition = await HandleAsync(job, stoppingToken);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
             // Shutting down mid-job: give it back untouched so the next start builds it.
-            await session.ReleaseAsync(job.Id, job.Priority, TimeSpan.Zero, CancellationToken.None);
+            await job.ReleaseAsync(TimeSpan.Zero, CancellationToken.None);
             logger.LogInformation("shutting down: job {Id} on {Tube} released for later", job.Id, job.Tube);
             throw;
         }
         catch (Exception ex)
         {
-            if (!_retries.TryGetValue(job.Id, out var backoff))
-            {
-                // Entries of jobs that another consumer finished are never removed here; forget them all now and then.
-                if (_retries.Count >= 1024)
-                {
-                    _retries.Clear();
-                }
-                backoff = Backoff.Default();
-                _retries[job.Id] = backoff;
-            }
-            var delay = backoff.Next();
+            var delay = Retries.DelayAfter(job.Deliveries);
             if (ex is IOException or HttpRequestException)
             {
                 // A service down or a disk problem: the message says it; a stack trace would bury it.
-                logger.LogWarning("job {Id} on {Tube} could not be done now: {Message}; released, retry in {Delay:0.0} s", job.Id, job.Tube, ex.Message, delay.TotalSeconds);
+                logger.LogWarning("job {Id} on {Tube} could not be done now (delivery {Deliveries}): {Message}; released, retry in {Delay:0.0} s",
+                    job.Id, job.Tube, job.Deliveries, ex.Message, delay.TotalSeconds);
             }
             else
             {
-                logger.LogError(ex, "job {Id} on {Tube} failed ({Message}); released, retry in {Delay:0.0} s", job.Id, job.Tube, ex.Message, delay.TotalSeconds);
+                logger.LogError(ex, "job {Id} on {Tube} failed (delivery {Deliveries}): {Message}; released, retry in {Delay:0.0} s",
+                    job.Id, job.Tube, job.Deliveries, ex.Message, delay.TotalSeconds);
             }
             disposition = JobDisposition.Release(delay, ex.Message);
         }
@@ -125,16 +119,14 @@ public abstract class QueueConsumer(IJobQueueFactory queues, ILogger logger, Tim
         switch (disposition.Action)
         {
             case JobDisposition.Kind.Delete:
-                _retries.Remove(job.Id);
-                await session.DeleteAsync(job.Id, CancellationToken.None);
+                await job.DeleteAsync(CancellationToken.None);
                 break;
             case JobDisposition.Kind.Release:
-                await session.ReleaseAsync(job.Id, job.Priority, disposition.Delay, CancellationToken.None);
+                await job.ReleaseAsync(disposition.Delay, CancellationToken.None);
                 break;
             case JobDisposition.Kind.Bury:
-                _retries.Remove(job.Id);
                 logger.LogError("job {Id} on {Tube} buried: {Reason}; body: {Body}", job.Id, job.Tube, disposition.Reason, Truncate(job.Body));
-                await session.BuryAsync(job.Id, job.Priority, CancellationToken.None);
+                await job.BuryAsync(disposition.Reason ?? "no reason given", CancellationToken.None);
                 break;
         }
     }

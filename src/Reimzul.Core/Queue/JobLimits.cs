@@ -2,18 +2,15 @@ using System.Text;
 
 namespace Reimzul.Queue;
 
-/// <summary>What the embedded queue accepts, kept close to beanstalkd's rules so both backends take the same input.</summary>
+/// <summary>What both queue backends accept: beanstalkd's rules, so a job one backend takes the other takes too.</summary>
 internal static class JobLimits
 {
     public const int MaxBodyBytes = 1024 * 1024;
-    public const int MaxTubeNameBytes = 200;
 
     public static readonly TimeSpan MinTtr = TimeSpan.FromSeconds(1);
 
     // beanstalkd counts priority, delay and TTR in uint32 (seconds for delay and TTR).
     public static readonly TimeSpan MaxSpan = TimeSpan.FromSeconds(uint.MaxValue);
-
-    private const string TubeNamePunctuation = "-+/;.$_()";
 
     public static void CheckBody(string body)
     {
@@ -34,25 +31,9 @@ internal static class JobLimits
     public static void CheckTube(string tube, string parameterName = "tube")
     {
         ArgumentNullException.ThrowIfNull(tube, parameterName);
-        if (tube.Length == 0)
+        if (!TubeNames.TryValidate(tube, out var error))
         {
-            throw new ArgumentException("tube name is empty", parameterName);
-        }
-        if (tube.Length > MaxTubeNameBytes)
-        {
-            throw new ArgumentException($"tube name '{tube[..20]}…' is {tube.Length} characters; at most {MaxTubeNameBytes} are allowed", parameterName);
-        }
-        if (tube[0] == '-')
-        {
-            throw new ArgumentException($"tube name '{tube}' starts with '-', which beanstalkd refuses", parameterName);
-        }
-        foreach (var c in tube)
-        {
-            if (!char.IsAsciiLetterOrDigit(c) && !TubeNamePunctuation.Contains(c, StringComparison.Ordinal))
-            {
-                throw new ArgumentException(
-                    $"tube name '{tube}' holds '{c}'; only ASCII letters, digits and {TubeNamePunctuation} are allowed", parameterName);
-            }
+            throw new ArgumentException(error, parameterName);
         }
     }
 
@@ -62,6 +43,16 @@ internal static class JobLimits
         {
             throw new ArgumentOutOfRangeException(parameterName, value, $"{parameterName} must be between 0 and {uint.MaxValue} seconds");
         }
+    }
+
+    /// <summary>Longest bury reason kept, in characters: enough for any message of ours, bounded against a flood of long ones.</summary>
+    public const int MaxReasonLength = 2000;
+
+    /// <summary>The reason as stored: at most <see cref="MaxReasonLength"/> characters.</summary>
+    public static string BoundedReason(string? reason)
+    {
+        var text = string.IsNullOrWhiteSpace(reason) ? "no reason given" : reason;
+        return text.Length <= MaxReasonLength ? text : text[..MaxReasonLength] + "…";
     }
 
     /// <summary>beanstalkd turns a TTR of 0 into 1 s; anything shorter than a second is treated the same way.</summary>

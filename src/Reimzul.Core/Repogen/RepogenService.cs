@@ -5,7 +5,6 @@ using Reimzul.Messages;
 using Reimzul.Processing;
 using Reimzul.Queue;
 using Reimzul.Retry;
-using Reimzul.Validation;
 
 namespace Reimzul.Repogen;
 
@@ -28,7 +27,7 @@ public sealed class RepogenService(
     private readonly Channel<bool> _dirty = Channel.CreateBounded<bool>(
         new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true });
     private static readonly TimeSpan GatherPoll = TimeSpan.FromMilliseconds(200);
-    private IJobQueue? _stats;
+    private IQueueAdmin? _stats;
 
     protected override IReadOnlyCollection<string> WatchedTubes { get; } = [Tubes.Createrepo];
 
@@ -40,13 +39,9 @@ public sealed class RepogenService(
         return Task.WhenAll(base.ExecuteAsync(stoppingToken), runner);
     }
 
-    protected override async Task<JobDisposition> HandleAsync(ReservedJob job, IJobQueue session, CancellationToken stoppingToken)
+    protected override async Task<JobDisposition> HandleAsync(IReservedJob job, CancellationToken stoppingToken)
     {
-        if (!MessageJson.TryParseCreaterepoRequest(job.Body, out var request, out var error))
-        {
-            return JobDisposition.Bury(error);
-        }
-        if (!InputRules.TryValidateTarget(request.Target, out error))
+        if (!MessageChecks.TryReadCreaterepoRequest(job.Body, out var request, out var error))
         {
             return JobDisposition.Bury(error);
         }
@@ -115,8 +110,8 @@ public sealed class RepogenService(
     {
         try
         {
-            _stats ??= await Queues.OpenAsync(stoppingToken);
-            foreach (var tube in Arches.BuildTubeByArch.Values.Distinct())
+            _stats ??= await Queues.OpenAdminAsync(stoppingToken);
+            foreach (var tube in Tubes.BuildTubes)
             {
                 if ((await _stats.StatsTubeAsync(tube, stoppingToken)).Ready > 0)
                 {

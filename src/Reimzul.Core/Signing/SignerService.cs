@@ -14,7 +14,7 @@ public sealed class SignerService(
 {
     protected override IReadOnlyCollection<string> WatchedTubes { get; } = [Tubes.Tosign];
 
-    protected override async Task<JobDisposition> HandleAsync(ReservedJob job, IJobQueue session, CancellationToken stoppingToken)
+    protected override async Task<JobDisposition> HandleAsync(IReservedJob job, CancellationToken stoppingToken)
     {
         if (!MessageJson.TryParseTosignRequest(job.Body, out var request, out var error))
         {

@@ -17,7 +17,8 @@ namespace Reimzul.Worker;
 /// </summary>
 public sealed class BuildWorker(
     IJobQueueFactory queues,
-    ReimzulConfig config,
+    BuilderOptions options,
+    string resultsDir,
     IBuildBackend backend,
     ISrpmSource srpmSource,
     IResultStore resultStore,
@@ -26,15 +27,11 @@ public sealed class BuildWorker(
 {
     private readonly EventPublisher _publisher = new(queues);
 
-    protected override IReadOnlyCollection<string> WatchedTubes { get; } = Arches.WatchedBy(config.Builder.Arch);
+    protected override IReadOnlyCollection<string> WatchedTubes { get; } = Arches.WatchedBy(options.Arch);
 
-    protected override async Task<JobDisposition> HandleAsync(ReservedJob job, IJobQueue session, CancellationToken stoppingToken)
+    protected override async Task<JobDisposition> HandleAsync(IReservedJob job, CancellationToken stoppingToken)
     {
-        if (!MessageJson.TryParseBuildJob(job.Body, out var request, out var parseError))
-        {
-            return JobDisposition.Bury(parseError);
-        }
-        if (!TryValidate(request, out var invalid))
+        if (!MessageChecks.TryReadBuildJob(job.Body, out var request, out var invalid))
         {
             return JobDisposition.Bury(invalid);
         }
@@ -44,20 +41,22 @@ public sealed class BuildWorker(
             request = request with { BuildId = BuildIds.New() };
         }
 
-        var paths = config.Paths;
-        var free = DiskSpace.FreeBytes(paths.Results);
-        if (free < config.Builder.MinFreeBytes)
+        var free = DiskSpace.FreeBytes(resultsDir);
+        if (free < options.MinFreeBytes)
         {
             logger.LogError("results dir {Dir} has only {Free} MiB free (need {Need} MiB): job {Id} ({Srpm}) waits {Delay} s",
-                paths.Results, free >> 20, config.Builder.MinFreeBytes >> 20, job.Id, request.Srpm, config.Builder.RetryDelay.TotalSeconds);
-            return JobDisposition.Release(config.Builder.RetryDelay, "results dir full");
+                resultsDir, free >> 20, options.MinFreeBytes >> 20, job.Id, request.Srpm, options.RetryDelay.TotalSeconds);
+            return JobDisposition.Release(options.RetryDelay, "results dir full");
         }
 
         var timestamp = Time.GetLocalNow().ToString("yyyyMMddHHmmss", CultureInfo.InvariantCulture);
-        var baseEvent = BuildEvent.From(request) with { BuilderFqdn = config.Builder.Fqdn, Timestamp = timestamp };
+        var baseEvent = BuildEvent.From(request) with { BuilderFqdn = options.Fqdn, Timestamp = timestamp };
+
+        // Touched from here on: fetching a large SRPM (with retries) can take longer than the TTR.
+        await using var keepAlive = new JobKeepAlive(job, options.JobTtr, Time, logger);
 
         // The work dir holds a fetched SRPM until the job is done.
-        var fetchDir = Path.Combine(paths.Results, ".srpms", $"{job.Id}-{timestamp}");
+        var fetchDir = Path.Combine(resultsDir, ".srpms", $"{job.Id}-{timestamp}");
         string srpmPath;
         RpmPackageInfo srpm;
         try
@@ -82,14 +81,13 @@ public sealed class BuildWorker(
         }
 
         baseEvent = baseEvent with { PkgName = srpm.Name, Evr = srpm.Evr };
-        var chain = BuildChain.Plan(request.Arch, config.Builder.Arch, srpm.Name, srpm.Arch);
+        var chain = BuildChain.Plan(request.Arch, options.Arch, srpm.Name, srpm.Arch);
         logger.LogInformation("job {Id}: building {Srpm} ({Pkg} {Evr}) for {Target}, arches {Chain}, timestamp {Timestamp}, build id {BuildId}",
             job.Id, request.Srpm, srpm.Name, srpm.Evr, request.Target, string.Join(" → ", chain), timestamp, request.BuildId);
 
-        var workDir = Path.Combine(paths.Results, request.Target, srpm.Name, timestamp);
+        var workDir = Path.Combine(resultsDir, request.Target, srpm.Name, timestamp);
         try
         {
-            await using var keepAlive = new JobKeepAlive(session, job.Id, config.Builder.JobTtr, Time, logger);
             foreach (var arch in chain)
             {
                 var disposition = await BuildOneAsync(baseEvent with { Arch = arch }, srpmPath, workDir, stoppingToken);
@@ -115,7 +113,7 @@ public sealed class BuildWorker(
         var resultDir = Path.Combine(workDir, $"{ev.Evr}.{ev.Arch}");
         TryDelete(resultDir);
         Directory.CreateDirectory(resultDir);
-        var request = new BuildRequest(srpmPath, ev.PkgName, ev.Evr, ev.Arch, ev.Target, ev.Disttag, ev.Timestamp, resultDir, config.Builder.BuildTimeout);
+        var request = new BuildRequest(srpmPath, ev.PkgName, ev.Evr, ev.Arch, ev.Target, ev.Disttag, ev.Timestamp, resultDir, options.BuildTimeout);
 
         var outcome = await backend.BuildAsync(request, stoppingToken);
         logger.LogInformation("{Pkg} {Evr} {Arch} for {Target}: {Result} in {Seconds:0.0} s{Reason}",
@@ -123,7 +121,7 @@ public sealed class BuildWorker(
             outcome.Reason is null ? "" : " — " + outcome.Reason);
 
         // A build that failed because the disk filled up is the machine's fault, not the package's.
-        if (!outcome.Succeeded && DiskSpace.FreeBytes(resultDir) < config.Builder.MinFreeBytes)
+        if (!outcome.Succeeded && DiskSpace.FreeBytes(resultDir) < options.MinFreeBytes)
         {
             return await DiskFullAsync(ev, "the results dir ran out of space during the build", stoppingToken);
         }
@@ -155,31 +153,18 @@ public sealed class BuildWorker(
 
     private async Task<JobDisposition> DiskFullAsync(BuildEvent ev, string reason, CancellationToken stoppingToken)
     {
-        var delay = config.Builder.RetryDelay;
+        var delay = options.RetryDelay;
         var message = $"{reason}; the job will be built again in {delay.TotalSeconds:0} s";
         logger.LogError("{Pkg} {Arch} for {Target}: {Message}", ev.PkgName, ev.Arch, ev.Target, message);
         await _publisher.PublishAsync(ev with { Status = BuildStatus.Failed, Reason = message }, stoppingToken);
         return JobDisposition.Release(delay, reason);
     }
 
-    private async Task<JobDisposition> RejectAsync(ReservedJob job, BuildEvent ev, string reason, CancellationToken stoppingToken)
+    private async Task<JobDisposition> RejectAsync(IReservedJob job, BuildEvent ev, string reason, CancellationToken stoppingToken)
     {
         logger.LogError("job {Id}: {Reason}", job.Id, reason);
         await _publisher.PublishAsync(ev with { Status = BuildStatus.Failed, Reason = reason }, stoppingToken);
         return JobDisposition.Delete;
-    }
-
-    private static bool TryValidate(BuildJob job, out string error)
-    {
-        if (!InputRules.TryValidateSrpmFileName(job.Srpm, out error)
-            || !Arches.TryValidate(job.Arch, out error)
-            || !InputRules.TryValidateTarget(job.Target, out error)
-            || !InputRules.TryValidateDisttag(job.Disttag, out error))
-        {
-            return false;
-        }
-        error = "";
-        return true;
     }
 
     private static string PkgNameFromFileName(string srpm) =>

@@ -8,7 +8,7 @@ namespace Reimzul.Worker;
 public sealed class EventPublisher(IJobQueueFactory queues) : IAsyncDisposable
 {
     private static readonly TimeSpan MessageTtr = TimeSpan.FromMinutes(2);
-    private IJobQueue? _session;
+    private IJobProducer? _session;
 
     public Task PublishAsync(BuildEvent buildEvent, CancellationToken cancellationToken) =>
         PutAsync(Tubes.Notify, MessageJson.Serialize(buildEvent), cancellationToken);
@@ -19,7 +19,7 @@ public sealed class EventPublisher(IJobQueueFactory queues) : IAsyncDisposable
     // A session reconnects by itself (beanstalkd); if a put still fails, the job is released and built again.
     private async Task PutAsync(string tube, string body, CancellationToken cancellationToken)
     {
-        _session ??= await queues.OpenAsync(cancellationToken);
+        _session ??= await queues.OpenProducerAsync(cancellationToken);
         await _session.PutAsync(tube, body, Tubes.PriorityNormal, TimeSpan.Zero, MessageTtr, cancellationToken);
     }
 

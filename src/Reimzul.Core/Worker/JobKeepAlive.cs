@@ -12,7 +12,7 @@ public sealed class JobKeepAlive : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _loop;
 
-    public JobKeepAlive(IJobQueue session, long jobId, TimeSpan ttr, TimeProvider time, ILogger logger)
+    public JobKeepAlive(IReservedJob job, TimeSpan ttr, TimeProvider time, ILogger logger)
     {
         var interval = TimeSpan.FromTicks(Math.Max(TimeSpan.FromMilliseconds(200).Ticks, ttr.Ticks / 3));
         _loop = Task.Run(async () =>
@@ -22,9 +22,9 @@ public sealed class JobKeepAlive : IAsyncDisposable
                 try
                 {
                     await Task.Delay(interval, time, _stop.Token);
-                    if (!await session.TouchAsync(jobId, _stop.Token))
+                    if (!await job.TouchAsync(_stop.Token))
                     {
-                        logger.LogWarning("job {Id} is no longer reserved by this worker (TTR ran out?)", jobId);
+                        logger.LogWarning("job {Id} is no longer reserved by this worker (TTR ran out?)", job.Id);
                     }
                 }
                 catch (OperationCanceledException)
@@ -33,7 +33,7 @@ public sealed class JobKeepAlive : IAsyncDisposable
                 }
                 catch (Exception ex)
                 {
-                    logger.LogWarning(ex, "could not touch job {Id}: {Message}", jobId, ex.Message);
+                    logger.LogWarning(ex, "could not touch job {Id}: {Message}", job.Id, ex.Message);
                 }
             }
         });

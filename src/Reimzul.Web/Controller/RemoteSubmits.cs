@@ -40,7 +40,7 @@ internal sealed class RemoteSubmits(ReimzulConfig config, IJobQueueFactory queue
         long id;
         try
         {
-            await using var queue = await queues.OpenAsync(cancellationToken);
+            await using var queue = await queues.OpenProducerAsync(cancellationToken);
             id = await queue.PutAsync(tube, MessageJson.Serialize(job), priority, TimeSpan.Zero, config.Builder.JobTtr, cancellationToken);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)

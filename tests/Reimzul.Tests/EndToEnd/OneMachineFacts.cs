@@ -220,7 +220,7 @@ public sealed class OneMachineFacts(UpFixture fixture) : IClassFixture<UpFixture
     private async Task PutRawAsync(string tube, string body)
     {
         var queue = new Reimzul.Queue.Embedded.EmbeddedJobQueueFactory(Path.Combine(Install.DataDir, "queue.db"));
-        await using var session = await queue.OpenAsync();
+        await using var session = await queue.OpenProducerAsync();
         await session.PutAsync(tube, body, 8192, TimeSpan.Zero, TimeSpan.FromSeconds(60));
     }
 }

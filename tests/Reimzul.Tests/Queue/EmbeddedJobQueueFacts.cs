@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Microsoft.Data.Sqlite;
 using Reimzul.Queue;
 using Reimzul.Queue.Embedded;
 using Reimzul.Tests.Support;
@@ -21,7 +22,9 @@ public sealed class EmbeddedJobQueueFacts : JobQueueContract, IDisposable
 
     private string DatabasePath => _dir.Combine("queue", "queue.db");
 
-    protected override Task<IJobQueue> OpenSessionAsync() => _factory.OpenAsync();
+    protected override IJobQueueFactory Factory => _factory;
+
+    protected override bool KeepsBuryReasons => true;
 
     protected override Task PassTimeAsync(TimeSpan duration)
     {
@@ -35,21 +38,55 @@ public sealed class EmbeddedJobQueueFacts : JobQueueContract, IDisposable
     public async Task JobsSurviveReopeningTheDatabase()
     {
         long ready, buried;
-        await using (var queue = await _factory.OpenAsync())
+        await using (var queue = await _factory.OpenSessionAsync())
         {
             ready = await queue.PutAsync("t", "ready", 10, TimeSpan.Zero, LongTtr);
             buried = await queue.PutAsync("t", "buried", 5, TimeSpan.Zero, LongTtr);
             await queue.ReserveAsync(["t"], TimeSpan.Zero);
-            await queue.BuryAsync(buried, 5);
+            await queue.BuryAsync(buried, 5, "test");
             await queue.PutAsync("t", "delayed", 10, TimeSpan.FromHours(1), LongTtr);
         }
 
-        await using var reopened = await new EmbeddedJobQueueFactory(DatabasePath, _clock).OpenAsync();
+        await using var reopened = await new EmbeddedJobQueueFactory(DatabasePath, _clock).OpenSessionAsync();
 
         Assert.Equal(new TubeStats("t", Ready: 1, Reserved: 0, Buried: 1, Delayed: 1, Watching: 0, TotalJobs: 3), await reopened.StatsTubeAsync("t"));
-        Assert.Equal(new ReservedJob(ready, "t", 10, "ready"), await reopened.ReserveAsync(["t"], TimeSpan.Zero));
+        var job = await reopened.ReserveAsync(["t"], TimeSpan.Zero);
+        Assert.Equal((ready, "t", 10u, "ready"), (job?.Id, job?.Tube, job?.Priority, job?.Body));
         var next = await reopened.PutAsync("t", "after", 10, TimeSpan.Zero, LongTtr);
         Assert.True(next > buried + 1, "ids keep growing across reopening");
+    }
+
+    [Fact]
+    public async Task AQueueFileOfTheFirstSchemaKeepsItsJobsAndLearnsToKeepBuryReasons()
+    {
+        // The schema of the first release, with one job waiting in it.
+        Directory.CreateDirectory(Path.GetDirectoryName(DatabasePath)!);
+        await using (var old = new SqliteConnection($"Data Source={DatabasePath}"))
+        {
+            await old.OpenAsync();
+            await using var create = old.CreateCommand();
+            create.CommandText = """
+                PRAGMA journal_mode = WAL;
+                CREATE TABLE jobs (id INTEGER PRIMARY KEY AUTOINCREMENT, tube TEXT NOT NULL, priority INTEGER NOT NULL, state INTEGER NOT NULL,
+                    due INTEGER, ttr_ms INTEGER NOT NULL, owner INTEGER, body TEXT NOT NULL, created INTEGER NOT NULL,
+                    reserves INTEGER NOT NULL DEFAULT 0, timeouts INTEGER NOT NULL DEFAULT 0);
+                CREATE TABLE sessions (id INTEGER PRIMARY KEY AUTOINCREMENT, pid INTEGER NOT NULL, started INTEGER NOT NULL, host TEXT NOT NULL, last_seen INTEGER NOT NULL);
+                CREATE TABLE watches (session INTEGER NOT NULL, tube TEXT NOT NULL, PRIMARY KEY (session, tube)) WITHOUT ROWID;
+                CREATE TABLE tubes (name TEXT PRIMARY KEY, total_jobs INTEGER NOT NULL) WITHOUT ROWID;
+                INSERT INTO jobs (tube, priority, state, ttr_ms, body, created) VALUES ('x86_64', 8192, 0, 60000, 'from before', 0);
+                INSERT INTO tubes VALUES ('x86_64', 1);
+                PRAGMA user_version = 1;
+                """;
+            await create.ExecuteNonQueryAsync();
+        }
+        SqliteConnection.ClearAllPools();
+
+        await using var queue = await _factory.OpenSessionAsync();
+        var job = await queue.ReserveAsync(["x86_64"], TimeSpan.Zero);
+        Assert.Equal("from before", job?.Body);
+        Assert.True(await job!.BuryAsync("kept since version 2"));
+
+        Assert.Equal("kept since version 2", (await queue.BuriedAsync("x86_64", 10)).Single().Reason);
     }
 
     [Fact]
@@ -58,8 +95,8 @@ public sealed class EmbeddedJobQueueFacts : JobQueueContract, IDisposable
         // Two factories share no in-process signal, as two processes would not; only the wake file connects them.
         var putterSide = new EmbeddedJobQueueFactory(DatabasePath);
         var waiterSide = new EmbeddedJobQueueFactory(DatabasePath) { FallbackRecheck = TimeSpan.FromDays(1) };
-        await using var putter = await putterSide.OpenAsync();
-        await using var waiter = await waiterSide.OpenAsync();
+        await using var putter = await putterSide.OpenSessionAsync();
+        await using var waiter = await waiterSide.OpenSessionAsync();
 
         var pending = waiter.ReserveAsync(["shared"], TimeSpan.FromSeconds(10));
         await Eventually.WaitAsync(async () => (await putter.StatsTubeAsync("shared")).Watching == 1, TimeSpan.FromSeconds(10), () => "the pending reserve did not show as watching within 10 s");
@@ -76,8 +113,8 @@ public sealed class EmbeddedJobQueueFacts : JobQueueContract, IDisposable
     public async Task AWaitingReserveWakesWhenAnotherSessionsTtrRunsOut()
     {
         var factory = new EmbeddedJobQueueFactory(DatabasePath) { FallbackRecheck = TimeSpan.FromDays(1) };
-        await using var owner = await factory.OpenAsync();
-        await using var other = await factory.OpenAsync();
+        await using var owner = await factory.OpenSessionAsync();
+        await using var other = await factory.OpenSessionAsync();
         var id = await owner.PutAsync("t", "x", 10, TimeSpan.Zero, TimeSpan.FromSeconds(1));
         await owner.ReserveAsync(["t"], TimeSpan.Zero);
 
@@ -96,8 +133,8 @@ public sealed class EmbeddedJobQueueFacts : JobQueueContract, IDisposable
         {
             var childIdentity = ProcessIdentity.Of(child.Id);
             Assert.NotNull(childIdentity);
-            await using var theirs = await new EmbeddedJobQueueFactory(DatabasePath, _clock, childIdentity).OpenAsync();
-            await using var ours = await _factory.OpenAsync();
+            await using var theirs = await new EmbeddedJobQueueFactory(DatabasePath, _clock, childIdentity).OpenSessionAsync();
+            await using var ours = await _factory.OpenSessionAsync();
             var id = await ours.PutAsync("t", "x", 10, TimeSpan.Zero, LongTtr);
             Assert.Equal(id, (await theirs.ReserveAsync(["t"], TimeSpan.Zero))?.Id);
             Assert.Null(await ours.ReserveAsync(["t"], TimeSpan.Zero));
@@ -122,8 +159,8 @@ public sealed class EmbeddedJobQueueFacts : JobQueueContract, IDisposable
     {
         var me = ProcessIdentity.Current;
         var earlierHolderOfMyPid = me with { StartTicks = me.StartTicks - 1 };
-        await using var theirs = await new EmbeddedJobQueueFactory(DatabasePath, _clock, earlierHolderOfMyPid).OpenAsync();
-        await using var ours = await _factory.OpenAsync();
+        await using var theirs = await new EmbeddedJobQueueFactory(DatabasePath, _clock, earlierHolderOfMyPid).OpenSessionAsync();
+        await using var ours = await _factory.OpenSessionAsync();
         var id = await theirs.PutAsync("t", "x", 10, TimeSpan.Zero, LongTtr);
         await theirs.ReserveAsync(["t"], TimeSpan.Zero);
 
@@ -135,8 +172,8 @@ public sealed class EmbeddedJobQueueFacts : JobQueueContract, IDisposable
     {
         // Its own clock never moves, so its heartbeat never beats: as if its process were gone.
         var elsewhere = new ProcessIdentity(1, 1, "another-host/pid:[1]");
-        await using var theirs = await new EmbeddedJobQueueFactory(DatabasePath, new ManualTimeProvider(), elsewhere).OpenAsync();
-        await using var ours = await _factory.OpenAsync();
+        await using var theirs = await new EmbeddedJobQueueFactory(DatabasePath, new ManualTimeProvider(), elsewhere).OpenSessionAsync();
+        await using var ours = await _factory.OpenSessionAsync();
         var id = await theirs.PutAsync("t", "x", 10, TimeSpan.Zero, LongTtr);
         await theirs.ReserveAsync(["t"], TimeSpan.Zero);
 
@@ -150,7 +187,7 @@ public sealed class EmbeddedJobQueueFacts : JobQueueContract, IDisposable
     [Fact]
     public async Task ABodyOverOneMebibyteIsRefusedSayingWhy()
     {
-        await using var queue = await _factory.OpenAsync();
+        await using var queue = await _factory.OpenSessionAsync();
         var largest = new string('x', 1024 * 1024);
         var id = await queue.PutAsync("t", largest, 10, TimeSpan.Zero, LongTtr);
         Assert.Equal(largest, (await queue.ReserveAsync(["t"], TimeSpan.Zero))?.Body);
@@ -173,7 +210,7 @@ public sealed class EmbeddedJobQueueFacts : JobQueueContract, IDisposable
     [InlineData("tübe", "holds 'ü'")]
     public async Task ABadTubeNameIsRefusedSayingWhy(string tube, string reason)
     {
-        await using var queue = await _factory.OpenAsync();
+        await using var queue = await _factory.OpenSessionAsync();
 
         var put = await Assert.ThrowsAsync<ArgumentException>(() => queue.PutAsync(tube, "x", 10, TimeSpan.Zero, LongTtr));
         var reserve = await Assert.ThrowsAsync<ArgumentException>(() => queue.ReserveAsync(["ok", tube], TimeSpan.Zero));
@@ -185,7 +222,7 @@ public sealed class EmbeddedJobQueueFacts : JobQueueContract, IDisposable
     [Fact]
     public async Task ASessionStaysUsableAfterACancelledReserve()
     {
-        await using var queue = await _factory.OpenAsync();
+        await using var queue = await _factory.OpenSessionAsync();
         using var cancel = new CancellationTokenSource();
         var pending = queue.ReserveAsync(["t"], TimeSpan.FromSeconds(30), cancel.Token);
         await cancel.CancelAsync();
@@ -202,7 +239,7 @@ public sealed class EmbeddedJobQueueFacts : JobQueueContract, IDisposable
         var path = _dir.Combine("garbage.db");
         await File.WriteAllTextAsync(path, new string('?', 4096));
 
-        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => new EmbeddedJobQueueFactory(path).OpenAsync());
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => new EmbeddedJobQueueFactory(path).OpenSessionAsync());
 
         Assert.Contains(path, error.Message, StringComparison.Ordinal);
     }
@@ -210,7 +247,7 @@ public sealed class EmbeddedJobQueueFacts : JobQueueContract, IDisposable
     [Fact]
     public async Task AClosedSessionRefusesFurtherUse()
     {
-        var queue = await _factory.OpenAsync();
+        var queue = await _factory.OpenSessionAsync();
         await queue.DisposeAsync();
 
         await Assert.ThrowsAsync<ObjectDisposedException>(() => queue.PutAsync("t", "x", 10, TimeSpan.Zero, LongTtr));

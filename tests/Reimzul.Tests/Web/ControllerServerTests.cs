@@ -28,17 +28,17 @@ public sealed class ControllerServerTests(WebFixture fixture) : IAsyncDisposable
         return await http.SendAsync(request);
     }
 
-    private async Task<ReservedJob?> NextJobAsync(string tube)
+    private async Task<IReservedJob?> NextJobAsync(string tube)
     {
-        await using var queue = await site.Queues.OpenAsync();
+        await using var queue = await site.Queues.OpenConsumerAsync();
         return await queue.ReserveAsync([tube], TimeSpan.Zero);
     }
 
     private async Task<long> QueuedJobsAsync()
     {
-        await using var queue = await site.Queues.OpenAsync();
+        await using var queue = await site.Queues.OpenAdminAsync();
         long total = 0;
-        foreach (var tube in Arches.BuildTubeByArch.Values.Distinct())
+        foreach (var tube in Tubes.BuildTubes)
         {
             total += (await queue.StatsTubeAsync(tube)).Ready;
         }

@@ -280,6 +280,25 @@ public sealed class BeanstalkClient : IAsyncDisposable
         return Reply.TryNumberAfter(line.Span, "KICKED "u8, out var kicked) ? kicked : throw Unexpected("kick", line.Span);
     }
 
+    /// <summary><c>peek-buried</c> on the used tube: the next buried job (the one a kick takes first); null when none is buried.</summary>
+    public async Task<BeanstalkJob?> PeekBuriedAsync(CancellationToken cancellationToken = default)
+    {
+        await EnterAsync(cancellationToken);
+        Command("peek-buried"u8);
+        var line = await SendAndReadLineAsync();
+        if (Reply.Is(line.Span, "NOT_FOUND"u8))
+        {
+            return null;
+        }
+        if (!Reply.TryJob(line.Span, "FOUND "u8, out var id, out var length))
+        {
+            throw Unexpected("peek-buried", line.Span);
+        }
+        var body = await ReadBodyAsync(length);
+        _connection.ReplyReceived();
+        return new BeanstalkJob(id, body);
+    }
+
     /// <summary><c>stats-tube</c>: the tube's figures by name; null when the tube does not exist.</summary>
     public async Task<IReadOnlyDictionary<string, string>?> StatsTubeAsync(string tube, CancellationToken cancellationToken = default)
     {
@@ -725,14 +744,17 @@ public sealed class BeanstalkClient : IAsyncDisposable
             return line.StartsWith(prefix) && TryNumber(line[prefix.Length..], out number);
         }
 
-        public static bool TryReserved(ReadOnlySpan<byte> line, out long id, out int length)
+        public static bool TryReserved(ReadOnlySpan<byte> line, out long id, out int length) => TryJob(line, "RESERVED "u8, out id, out length);
+
+        /// <summary><c>WORD id bytes</c>, as <c>RESERVED</c> and <c>FOUND</c> announce a job.</summary>
+        public static bool TryJob(ReadOnlySpan<byte> line, ReadOnlySpan<byte> word, out long id, out int length)
         {
             (id, length) = (0, 0);
-            if (!line.StartsWith("RESERVED "u8))
+            if (!line.StartsWith(word))
             {
                 return false;
             }
-            var rest = line["RESERVED "u8.Length..];
+            var rest = line[word.Length..];
             var space = rest.IndexOf((byte)' ');
             if (space < 0 || !TryNumber(rest[..space], out id) || !TryNumber(rest[(space + 1)..], out var bytes) || bytes > int.MaxValue)
             {

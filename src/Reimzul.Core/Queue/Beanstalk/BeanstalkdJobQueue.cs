@@ -14,7 +14,7 @@ namespace Reimzul.Queue.Beanstalk;
 /// A reserve takes one extra round trip (<c>stats-job</c>) to learn the job's tube, priority and TTR; one TTR
 /// after a reservation (re)started, a job still held gets a no-op command, for beanstalkd 1.12's sake (see <see cref="HeldJobs"/>).
 /// </summary>
-public sealed class BeanstalkdJobQueue : IJobQueue
+public sealed class BeanstalkdJobQueue : IJobProducer, IJobConsumer, IQueueAdmin
 {
     private readonly BeanstalkdOptions _options;
     private readonly BeanstalkTls? _tls;
@@ -71,7 +71,7 @@ public sealed class BeanstalkdJobQueue : IJobQueue
         }, cancellationToken);
     }
 
-    public async Task<ReservedJob?> ReserveAsync(IReadOnlyCollection<string> tubes, TimeSpan timeout, CancellationToken cancellationToken = default)
+    public async Task<IReservedJob?> ReserveAsync(IReadOnlyCollection<string> tubes, TimeSpan timeout, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(tubes);
         if (tubes.Count == 0)
@@ -106,7 +106,9 @@ public sealed class BeanstalkdJobQueue : IJobQueue
                         {
                             _held.Reserved(job.Id, TimeSpan.FromSeconds(ttr));
                         }
-                        return new ReservedJob(job.Id, tube, priority, Encoding.UTF8.GetString(job.Body));
+                        // beanstalkd counts every reservation of the job, this one included.
+                        var deliveries = int.TryParse(stats.GetValueOrDefault("reserves"), NumberStyles.None, CultureInfo.InvariantCulture, out var reserves) ? reserves : 1;
+                        return new BeanstalkReservedJob(this, job.Id, tube, priority, Encoding.UTF8.GetString(job.Body), deliveries);
                     }
                     // Its TTR ran out between the two commands: it is someone else's now; wait on.
                 }
@@ -118,10 +120,10 @@ public sealed class BeanstalkdJobQueue : IJobQueue
         }
     }
 
-    public Task<bool> DeleteAsync(long id, CancellationToken cancellationToken = default) =>
+    internal Task<bool> DeleteAsync(long id, CancellationToken cancellationToken = default) =>
         RunAsync(async client => Forget(id, await client.DeleteAsync(id, cancellationToken)), cancellationToken);
 
-    public Task<bool> ReleaseAsync(long id, uint priority, TimeSpan delay, CancellationToken cancellationToken = default)
+    internal Task<bool> ReleaseAsync(long id, uint priority, TimeSpan delay, CancellationToken cancellationToken = default)
     {
         JobLimits.CheckSpan(delay, nameof(delay));
         return RunAsync(async client =>
@@ -139,10 +141,11 @@ public sealed class BeanstalkdJobQueue : IJobQueue
         }, cancellationToken);
     }
 
-    public Task<bool> BuryAsync(long id, uint priority, CancellationToken cancellationToken = default) =>
+    /// <summary>beanstalkd keeps no reason; the consumer logs it, and <c>reimzul buried</c> checks the body again.</summary>
+    internal Task<bool> BuryAsync(long id, uint priority, CancellationToken cancellationToken = default) =>
         RunAsync(async client => Forget(id, await client.BuryAsync(id, priority, cancellationToken)), cancellationToken);
 
-    public Task<bool> TouchAsync(long id, CancellationToken cancellationToken = default) =>
+    internal Task<bool> TouchAsync(long id, CancellationToken cancellationToken = default) =>
         RunAsync(async client =>
         {
             var touched = await client.TouchAsync(id, cancellationToken);
@@ -161,6 +164,24 @@ public sealed class BeanstalkdJobQueue : IJobQueue
         {
             await client.UseAsync(tube, cancellationToken);
             return (int)await client.KickAsync(bound, cancellationToken);
+        }, cancellationToken);
+    }
+
+    public Task<IReadOnlyList<BuriedJob>> BuriedAsync(string tube, int limit, CancellationToken cancellationToken = default)
+    {
+        JobLimits.CheckTube(tube);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit);
+        return RunAsync<IReadOnlyList<BuriedJob>>(async client =>
+        {
+            await client.UseAsync(tube, cancellationToken);
+            if (await client.PeekBuriedAsync(cancellationToken) is not { } job)
+            {
+                return [];
+            }
+            var stats = await client.StatsJobAsync(job.Id, cancellationToken);
+            int Figure(string name) => stats is not null && int.TryParse(stats.GetValueOrDefault(name), NumberStyles.None, CultureInfo.InvariantCulture, out var value) ? value : 0;
+            var priority = stats is not null && uint.TryParse(stats.GetValueOrDefault("pri"), NumberStyles.None, CultureInfo.InvariantCulture, out var pri) ? pri : 0;
+            return [new BuriedJob(job.Id, tube, priority, Encoding.UTF8.GetString(job.Body), Figure("reserves"), Reason: null, BuriedAt: null)];
         }, cancellationToken);
     }
 

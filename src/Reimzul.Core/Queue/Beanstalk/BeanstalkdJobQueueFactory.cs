@@ -26,10 +26,16 @@ public sealed class BeanstalkdJobQueueFactory : IJobQueueFactory
 
     public BeanstalkdOptions Options { get; }
 
-    /// <summary>Connects a new session.</summary>
-    /// <exception cref="BeanstalkConnectionException">The server cannot be reached, or refused the TLS handshake; the message says why.</exception>
-    /// <exception cref="BeanstalkException">A TLS file cannot be used (<see cref="BeanstalkError.TlsSetup"/>).</exception>
-    public async Task<IJobQueue> OpenAsync(CancellationToken cancellationToken = default)
+    // Each opens a new connection. BeanstalkConnectionException: the server cannot be reached, or refused the TLS
+    // handshake; BeanstalkException (TlsSetup): a TLS file cannot be used. The messages say why.
+    public async Task<IJobProducer> OpenProducerAsync(CancellationToken cancellationToken = default) => await OpenSessionAsync(cancellationToken);
+
+    public async Task<IJobConsumer> OpenConsumerAsync(CancellationToken cancellationToken = default) => await OpenSessionAsync(cancellationToken);
+
+    public async Task<IQueueAdmin> OpenAdminAsync(CancellationToken cancellationToken = default) => await OpenSessionAsync(cancellationToken);
+
+    /// <summary>A session (one connection) that can do everything; each side above hands out one of these.</summary>
+    internal async Task<BeanstalkdJobQueue> OpenSessionAsync(CancellationToken cancellationToken = default)
     {
         var tls = _tls.Value;
         var client = await BeanstalkClient.ConnectAsync(Options, tls, cancellationToken);

@@ -8,7 +8,7 @@ namespace Reimzul.Queue.Embedded;
 /// ready is announced to waiting sessions; a waiting reserve also wakes when the next delayed job or TTR
 /// of its tubes falls due, and re-checks on a fallback interval so a missed signal costs at most that long.
 /// </summary>
-public sealed class EmbeddedJobQueue : IJobQueue
+public sealed class EmbeddedJobQueue : IJobProducer, IJobConsumer, IQueueAdmin
 {
     private static readonly TimeSpan NoWatcherRecheck = TimeSpan.FromMilliseconds(250);
 
@@ -66,7 +66,7 @@ public sealed class EmbeddedJobQueue : IJobQueue
         }
     }
 
-    public async Task<ReservedJob?> ReserveAsync(IReadOnlyCollection<string> tubes, TimeSpan timeout, CancellationToken cancellationToken = default)
+    public async Task<IReservedJob?> ReserveAsync(IReadOnlyCollection<string> tubes, TimeSpan timeout, CancellationToken cancellationToken = default)
     {
         // Taken before anything can yield, so a timeout counts from the call even if the clock moves meanwhile.
         var start = _time.GetUtcNow();
@@ -110,7 +110,7 @@ public sealed class EmbeddedJobQueue : IJobQueue
         }
     }
 
-    public async Task<bool> DeleteAsync(long id, CancellationToken cancellationToken = default)
+    internal async Task<bool> DeleteAsync(long id, CancellationToken cancellationToken = default)
     {
         await EnterAsync(cancellationToken);
         try
@@ -127,7 +127,7 @@ public sealed class EmbeddedJobQueue : IJobQueue
         }
     }
 
-    public async Task<bool> ReleaseAsync(long id, uint priority, TimeSpan delay, CancellationToken cancellationToken = default)
+    internal async Task<bool> ReleaseAsync(long id, uint priority, TimeSpan delay, CancellationToken cancellationToken = default)
     {
         JobLimits.CheckSpan(delay, nameof(delay));
         await EnterAsync(cancellationToken);
@@ -152,15 +152,15 @@ public sealed class EmbeddedJobQueue : IJobQueue
         }
     }
 
-    public async Task<bool> BuryAsync(long id, uint priority, CancellationToken cancellationToken = default)
+    internal async Task<bool> BuryAsync(long id, uint priority, string reason, CancellationToken cancellationToken = default)
     {
         await EnterAsync(cancellationToken);
         try
         {
             using var turn = await _factory.Writes.EnterAsync(cancellationToken);
             return _connection.Execute(null,
-                "UPDATE jobs SET state = 2, priority = @priority, owner = NULL, due = @now WHERE " + HeldBySession,
-                ("@priority", (long)priority), ("@id", id), ("@session", _session), ("@now", NowMs())) == 1;
+                "UPDATE jobs SET state = 2, priority = @priority, owner = NULL, due = @now, reason = @reason WHERE " + HeldBySession,
+                ("@priority", (long)priority), ("@reason", JobLimits.BoundedReason(reason)), ("@id", id), ("@session", _session), ("@now", NowMs())) == 1;
         }
         finally
         {
@@ -168,7 +168,7 @@ public sealed class EmbeddedJobQueue : IJobQueue
         }
     }
 
-    public async Task<bool> TouchAsync(long id, CancellationToken cancellationToken = default)
+    internal async Task<bool> TouchAsync(long id, CancellationToken cancellationToken = default)
     {
         await EnterAsync(cancellationToken);
         try
@@ -198,7 +198,7 @@ public sealed class EmbeddedJobQueue : IJobQueue
             // Buried jobs in the order they were buried; otherwise delayed jobs that are not yet due, soonest first.
             var kicked = _connection.Execute(transaction,
                 anyBuried
-                    ? "UPDATE jobs SET state = 0, due = NULL WHERE id IN (SELECT id FROM jobs WHERE tube = @tube AND state = 2 ORDER BY due, id LIMIT @bound)"
+                    ? "UPDATE jobs SET state = 0, due = NULL, reason = NULL WHERE id IN (SELECT id FROM jobs WHERE tube = @tube AND state = 2 ORDER BY due, id LIMIT @bound)"
                     : "UPDATE jobs SET state = 0, due = NULL WHERE id IN (SELECT id FROM jobs WHERE tube = @tube AND state = 3 AND due > @now ORDER BY due, id LIMIT @bound)",
                 ("@tube", tube), ("@bound", bound), ("@now", now));
             transaction.Commit();
@@ -239,6 +239,32 @@ public sealed class EmbeddedJobQueue : IJobQueue
             reader.Close();
             transaction.Commit();
             return stats;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    public async Task<IReadOnlyList<BuriedJob>> BuriedAsync(string tube, int limit, CancellationToken cancellationToken = default)
+    {
+        JobLimits.CheckTube(tube);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit);
+        await EnterAsync(cancellationToken);
+        try
+        {
+            var buried = new List<BuriedJob>();
+            using var command = _connection.Command(null,
+                "SELECT id, tube, priority, body, reserves, reason, due FROM jobs WHERE tube = @tube AND state = 2 ORDER BY due, id LIMIT @limit",
+                ("@tube", tube), ("@limit", limit));
+            using var reader = command.ExecuteReader();
+            while (reader.Read())
+            {
+                buried.Add(new BuriedJob(reader.GetInt64(0), reader.GetString(1), (uint)reader.GetInt64(2), reader.GetString(3), (int)reader.GetInt64(4),
+                    reader.IsDBNull(5) ? null : reader.GetString(5),
+                    reader.IsDBNull(6) ? null : DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(6))));
+            }
+            return buried;
         }
         finally
         {
@@ -313,7 +339,7 @@ public sealed class EmbeddedJobQueue : IJobQueue
     /// <summary>A live reservation of this session (one whose TTR ran out is ready again, not held).</summary>
     private const string HeldBySession = "id = @id AND state = 1 AND owner = @session AND due > @now";
 
-    private async Task<(ReservedJob? Job, DateTimeOffset Now, long? NextDue, int Released)> TryReserveAsync(string[] watch, CancellationToken cancellationToken)
+    private async Task<(IReservedJob? Job, DateTimeOffset Now, long? NextDue, int Released)> TryReserveAsync(string[] watch, CancellationToken cancellationToken)
     {
         using var turn = await _factory.Writes.EnterAsync(cancellationToken);
         var clock = _time.GetUtcNow();
@@ -329,16 +355,16 @@ public sealed class EmbeddedJobQueue : IJobQueue
         }
 
         var inTubes = InClause(watch);
-        ReservedJob? job = null;
+        EmbeddedReservedJob? job = null;
         long? nextDue = null;
         using (var command = _connection.Command(transaction,
-            $"SELECT id, tube, priority, body FROM jobs WHERE state = 0 AND tube IN ({inTubes}) ORDER BY priority, id LIMIT 1"))
+            $"SELECT id, tube, priority, body, reserves FROM jobs WHERE state = 0 AND tube IN ({inTubes}) ORDER BY priority, id LIMIT 1"))
         {
             AddTubes(command, watch);
             using var reader = command.ExecuteReader();
             if (reader.Read())
             {
-                job = new ReservedJob(reader.GetInt64(0), reader.GetString(1), (uint)reader.GetInt64(2), reader.GetString(3));
+                job = new EmbeddedReservedJob(this, reader.GetInt64(0), reader.GetString(1), (uint)reader.GetInt64(2), reader.GetString(3), (int)reader.GetInt64(4) + 1);
             }
         }
         if (job is not null)

@@ -47,7 +47,14 @@ public sealed class EmbeddedJobQueueFactory : IJobQueueFactory
 
     internal WriteGate Writes { get; } = new();
 
-    public async Task<IJobQueue> OpenAsync(CancellationToken cancellationToken = default)
+    public async Task<IJobProducer> OpenProducerAsync(CancellationToken cancellationToken = default) => await OpenSessionAsync(cancellationToken);
+
+    public async Task<IJobConsumer> OpenConsumerAsync(CancellationToken cancellationToken = default) => await OpenSessionAsync(cancellationToken);
+
+    public async Task<IQueueAdmin> OpenAdminAsync(CancellationToken cancellationToken = default) => await OpenSessionAsync(cancellationToken);
+
+    /// <summary>A session that can do everything; each side above hands out one of these.</summary>
+    internal async Task<EmbeddedJobQueue> OpenSessionAsync(CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
         EnsureInitialized();

@@ -5,10 +5,10 @@ namespace Reimzul.Queue.Embedded;
 /// <summary>The queue's SQLite file: how connections are opened and the schema it holds.</summary>
 internal static class QueueDatabase
 {
-    private const int SchemaVersion = 1;
+    private const int SchemaVersion = 2;
 
     // Times are Unix milliseconds. `due` means: delayed → when it becomes ready; reserved → when its
-    // TTR runs out; buried → when it was buried (kick takes the oldest first).
+    // TTR runs out; buried → when it was buried (kick takes the oldest first). `reason`: why a buried job was buried.
     private const string Schema = """
         CREATE TABLE IF NOT EXISTS jobs (
             id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -21,7 +21,8 @@ internal static class QueueDatabase
             body TEXT NOT NULL,
             created INTEGER NOT NULL,
             reserves INTEGER NOT NULL DEFAULT 0,
-            timeouts INTEGER NOT NULL DEFAULT 0
+            timeouts INTEGER NOT NULL DEFAULT 0,
+            reason TEXT
         );
         CREATE INDEX IF NOT EXISTS jobs_by_tube ON jobs (tube, state, priority, id);
         CREATE INDEX IF NOT EXISTS jobs_by_due ON jobs (state, due);
@@ -63,6 +64,11 @@ internal static class QueueDatabase
         {
             throw new InvalidOperationException(
                 $"queue database '{path}' has schema version {version}; this Reimzul reads version {SchemaVersion} (was it written by a newer release?)");
+        }
+        if (version == 1)
+        {
+            // Version 2 keeps why a job was buried.
+            connection.Execute(transaction, "ALTER TABLE jobs ADD COLUMN reason TEXT");
         }
         connection.Execute(transaction, Schema);
         connection.Execute(transaction, $"PRAGMA user_version = {SchemaVersion}");

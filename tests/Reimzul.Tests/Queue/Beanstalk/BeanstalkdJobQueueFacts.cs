@@ -10,7 +10,9 @@ public sealed class BeanstalkdJobQueueFacts(BeanstalkdServer server) : JobQueueC
 {
     private readonly BeanstalkdJobQueueFactory _factory = new(server.Options);
 
-    protected override Task<IJobQueue> OpenSessionAsync() => _factory.OpenAsync();
+    protected override IJobQueueFactory Factory => _factory;
+
+    protected override bool KeepsBuryReasons => false;
 
     protected override Task PassTimeAsync(TimeSpan duration) => Task.Delay(duration);
 }

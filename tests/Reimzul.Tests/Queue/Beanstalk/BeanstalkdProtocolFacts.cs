@@ -249,7 +249,7 @@ public sealed class BeanstalkdProtocolFacts(BeanstalkdServer server) : IClassFix
     [Fact]
     public async Task AClosedSessionRefusesFurtherUse()
     {
-        var queue = await new BeanstalkdJobQueueFactory(server.Options).OpenAsync();
+        var queue = await new BeanstalkdJobQueueFactory(server.Options).OpenSessionAsync();
         await queue.DisposeAsync();
 
         await Assert.ThrowsAsync<ObjectDisposedException>(() => queue.PutAsync(Tube("t"), "x", 10, TimeSpan.Zero, LongTtr));
@@ -258,7 +258,7 @@ public sealed class BeanstalkdProtocolFacts(BeanstalkdServer server) : IClassFix
     [Fact]
     public async Task ClosingASessionInterruptsItsWaitingReserve()
     {
-        var queue = await new BeanstalkdJobQueueFactory(server.Options).OpenAsync();
+        var queue = await new BeanstalkdJobQueueFactory(server.Options).OpenSessionAsync();
         var pending = queue.ReserveAsync([Tube("t")], TimeSpan.FromSeconds(30));
 
         await queue.DisposeAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(5));
@@ -268,9 +268,9 @@ public sealed class BeanstalkdProtocolFacts(BeanstalkdServer server) : IClassFix
 
     private string Tube(string name) => $"{_prefix}-{name}";
 
-    private async Task<IJobQueue> OpenQueueAsync()
+    private async Task<BeanstalkdJobQueue> OpenQueueAsync()
     {
-        var queue = await new BeanstalkdJobQueueFactory(server.Options).OpenAsync();
+        var queue = await new BeanstalkdJobQueueFactory(server.Options).OpenSessionAsync();
         _opened.Add(queue);
         return queue;
     }

@@ -12,7 +12,7 @@ public sealed class BeanstalkdRestartFacts : IAsyncLifetime, IDisposable
     private const string T = "t";
     private readonly BeanstalkdServer _server = new();
     private BeanstalkdJobQueueFactory _factory = null!;
-    private IJobQueue? _queue;
+    private BeanstalkdJobQueue? _queue;
 
     public async Task InitializeAsync()
     {
@@ -56,10 +56,10 @@ public sealed class BeanstalkdRestartFacts : IAsyncLifetime, IDisposable
         Assert.False(await queue.TouchAsync(held));
         Assert.False(await queue.ReleaseAsync(held, 10, TimeSpan.Zero));
         Assert.False(await queue.BuryAsync(held, 10));
-        Assert.Equal(new ReservedJob(held, T, 10, "held at the crash"), await queue.ReserveAsync([T], TimeSpan.Zero));
-        Assert.Equal(new ReservedJob(ready, T, 10, "ready"), await queue.ReserveAsync([T], TimeSpan.Zero));
+        JobAssert.Is(held, T, 10, "held at the crash", await queue.ReserveAsync([T], TimeSpan.Zero));
+        JobAssert.Is(ready, T, 10, "ready", await queue.ReserveAsync([T], TimeSpan.Zero));
         Assert.Equal(1, await queue.KickAsync(T, 10));
-        Assert.Equal(new ReservedJob(buried, T, 5, "buried"), await queue.ReserveAsync([T], TimeSpan.Zero));
+        JobAssert.Is(buried, T, 5, "buried", await queue.ReserveAsync([T], TimeSpan.Zero));
         Assert.True(await queue.PutAsync(T, "after", 10, TimeSpan.Zero, LongTtr) > delayed, "ids keep growing across the restart");
         Assert.Equal(1, ((BeanstalkdJobQueue)queue).Reconnects);
     }
@@ -102,17 +102,17 @@ public sealed class BeanstalkdRestartFacts : IAsyncLifetime, IDisposable
     {
         await _server.KillAsync();
 
-        var error = await Assert.ThrowsAsync<BeanstalkConnectionException>(() => _factory.OpenAsync());
+        var error = await Assert.ThrowsAsync<BeanstalkConnectionException>(() => _factory.OpenSessionAsync());
 
         Assert.Equal(BeanstalkError.ConnectFailed, error.Error);
         Assert.Contains($"127.0.0.1:{_server.Port}", error.Message, StringComparison.Ordinal);
     }
 
-    private async Task<IJobQueue> OpenAsync() => _queue = await _factory.OpenAsync();
+    private async Task<BeanstalkdJobQueue> OpenAsync() => _queue = await _factory.OpenSessionAsync();
 
     private async Task<TubeStats> StatsFromAnotherSessionAsync()
     {
-        await using var other = await _factory.OpenAsync();
+        await using var other = await _factory.OpenSessionAsync();
         return await other.StatsTubeAsync(T);
     }
 

@@ -14,12 +14,12 @@ public sealed class BeanstalkdTlsFacts(StunnelBeanstalkd stunnel) : IClassFixtur
     [Fact]
     public async Task AClientTrustingTheServersCaGetsTheWholeQueueOverTls()
     {
-        await using var queue = await new BeanstalkdJobQueueFactory(stunnel.Options(stunnel.OpenPort)).OpenAsync();
-        await using var other = await new BeanstalkdJobQueueFactory(stunnel.Options(stunnel.OpenPort)).OpenAsync();
+        await using var queue = await new BeanstalkdJobQueueFactory(stunnel.Options(stunnel.OpenPort)).OpenSessionAsync();
+        await using var other = await new BeanstalkdJobQueueFactory(stunnel.Options(stunnel.OpenPort)).OpenSessionAsync();
 
         var id = await queue.PutAsync(_tube, "{\"srpm\": \"héllo-1.0-1.src.rpm\"}", 1024, TimeSpan.Zero, LongTtr);
         var pending = other.ReserveAsync([_tube], TimeSpan.FromSeconds(10));
-        Assert.Equal(new ReservedJob(id, _tube, 1024, "{\"srpm\": \"héllo-1.0-1.src.rpm\"}"), await pending.WaitAsync(TimeSpan.FromSeconds(15)));
+        JobAssert.Is(id, _tube, 1024, "{\"srpm\": \"héllo-1.0-1.src.rpm\"}", await pending.WaitAsync(TimeSpan.FromSeconds(15)));
         Assert.True(await other.TouchAsync(id));
         Assert.True(await other.BuryAsync(id, 1024));
         Assert.Equal(1, await queue.KickAsync(_tube, 10));
@@ -32,7 +32,7 @@ public sealed class BeanstalkdTlsFacts(StunnelBeanstalkd stunnel) : IClassFixtur
     [Fact]
     public async Task AServerCertificateFromAnotherCaIsRefusedSayingWhy()
     {
-        var error = await Assert.ThrowsAsync<BeanstalkConnectionException>(() => new BeanstalkdJobQueueFactory(stunnel.Options(stunnel.OtherCaPort)).OpenAsync());
+        var error = await Assert.ThrowsAsync<BeanstalkConnectionException>(() => new BeanstalkdJobQueueFactory(stunnel.Options(stunnel.OtherCaPort)).OpenSessionAsync());
 
         Assert.Equal(BeanstalkError.ConnectFailed, error.Error);
         Assert.Contains($"TLS handshake with beanstalkd at 127.0.0.1:{stunnel.OtherCaPort} failed", error.Message, StringComparison.Ordinal);
@@ -44,7 +44,7 @@ public sealed class BeanstalkdTlsFacts(StunnelBeanstalkd stunnel) : IClassFixtur
     {
         var options = stunnel.Options(stunnel.OpenPort) with { ServerName = "queue.example.org" };
 
-        var error = await Assert.ThrowsAsync<BeanstalkConnectionException>(() => new BeanstalkdJobQueueFactory(options).OpenAsync());
+        var error = await Assert.ThrowsAsync<BeanstalkConnectionException>(() => new BeanstalkdJobQueueFactory(options).OpenSessionAsync());
 
         Assert.Contains("'CN=localhost, O=Reimzul tests' is not a certificate for 'queue.example.org'", error.Message, StringComparison.Ordinal);
     }
@@ -52,7 +52,7 @@ public sealed class BeanstalkdTlsFacts(StunnelBeanstalkd stunnel) : IClassFixtur
     [Fact]
     public async Task AServerThatRequiresAClientCertificateRefusesAClientWithoutOne()
     {
-        var error = await Assert.ThrowsAsync<BeanstalkConnectionException>(() => new BeanstalkdJobQueueFactory(stunnel.Options(stunnel.ClientCertificatePort)).OpenAsync());
+        var error = await Assert.ThrowsAsync<BeanstalkConnectionException>(() => new BeanstalkdJobQueueFactory(stunnel.Options(stunnel.ClientCertificatePort)).OpenSessionAsync());
 
         Assert.Equal(BeanstalkError.ConnectFailed, error.Error);
         Assert.Contains("client certificate", error.Message, StringComparison.Ordinal);
@@ -66,7 +66,7 @@ public sealed class BeanstalkdTlsFacts(StunnelBeanstalkd stunnel) : IClassFixtur
             ClientCertificateFile = stunnel.ClientCertificate.CertPath,
             ClientKeyFile = stunnel.ClientCertificate.KeyPath,
         };
-        await using var queue = await new BeanstalkdJobQueueFactory(options).OpenAsync();
+        await using var queue = await new BeanstalkdJobQueueFactory(options).OpenSessionAsync();
 
         var id = await queue.PutAsync(_tube, "with a certificate", 10, TimeSpan.Zero, LongTtr);
 
@@ -79,7 +79,7 @@ public sealed class BeanstalkdTlsFacts(StunnelBeanstalkd stunnel) : IClassFixtur
     {
         var options = stunnel.Options(stunnel.OpenPort) with { CaFile = "/nonexistent/ca.pem" };
 
-        var error = await Assert.ThrowsAsync<BeanstalkException>(() => new BeanstalkdJobQueueFactory(options).OpenAsync());
+        var error = await Assert.ThrowsAsync<BeanstalkException>(() => new BeanstalkdJobQueueFactory(options).OpenSessionAsync());
 
         Assert.Equal(BeanstalkError.TlsSetup, error.Error);
         Assert.Contains("'/nonexistent/ca.pem'", error.Message, StringComparison.Ordinal);
@@ -90,7 +90,7 @@ public sealed class BeanstalkdTlsFacts(StunnelBeanstalkd stunnel) : IClassFixtur
     {
         var options = stunnel.Options(stunnel.OpenPort) with { Tls = false, CaFile = null };
 
-        var error = await Assert.ThrowsAsync<BeanstalkConnectionException>(() => new BeanstalkdJobQueueFactory(options).OpenAsync());
+        var error = await Assert.ThrowsAsync<BeanstalkConnectionException>(() => new BeanstalkdJobQueueFactory(options).OpenSessionAsync());
 
         Assert.Contains("did not answer its first command (is it beanstalkd?)", error.Message, StringComparison.Ordinal);
     }
