@@ -66,7 +66,9 @@ public static class Composition
             services.AddSingleton(sp => BuildBackendFactory.Create(config, sp.GetRequiredService<ProcessRunner>(), sp.GetRequiredService<ILoggerFactory>().CreateLogger("build")));
             if (IsDistributed(config))
             {
-                services.AddSingleton<ISrpmSource>(_ => new ControllerSrpmSource(ControllerClient.Create(config)));
+                services.AddSingleton<ISrpmSource>(sp => new ControllerSrpmSource(
+                    ControllerClient.Create(config), sp.GetRequiredService<ILoggerFactory>().CreateLogger<ControllerSrpmSource>(),
+                    sp.GetRequiredService<TimeProvider>()));
             }
             else
             {

@@ -63,7 +63,7 @@ public abstract class QueueConsumer(IJobQueueFactory queues, ILogger logger, Tim
             }
             catch (Exception ex)
             {
-                reconnect.TryNext(out var delay);
+                var delay = reconnect.Failed().Delay;
                 logger.LogError(ex, "queue session failed ({Message}); reconnecting in {Delay:0.0} s", ex.Message, delay.TotalSeconds);
                 try
                 {

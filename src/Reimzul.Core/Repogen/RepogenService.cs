@@ -59,7 +59,7 @@ public sealed class RepogenService(
 
     private async Task RunLoopAsync(CancellationToken stoppingToken)
     {
-        var retry = Backoff.Default();
+        var retry = RetryPolicy.Default.Start(Time);
         // Start-up: whatever was requested before a crash or restart.
         Signal();
         try
@@ -79,14 +79,14 @@ public sealed class RepogenService(
                 }
                 if (failed)
                 {
-                    var delay = retry.Next();
+                    var delay = retry.Failed().Delay;
                     logger.LogWarning("repodata left dirty; trying again in {Delay:0.0} s", delay.TotalSeconds);
                     await Task.Delay(delay, Time, stoppingToken);
                     Signal();
                 }
                 else
                 {
-                    retry.Reset();
+                    retry.Progressed();
                 }
             }
         }

@@ -17,21 +17,27 @@ namespace Reimzul.ResultStores;
 public sealed class HttpResultStore : IResultStore, IDisposable
 {
     private const int BufferSize = 1 << 20;
+
+    // Times one upload may arrive damaged (checksum mismatch) before it fails: a link that keeps damaging data is broken.
+    private const int DamagedAttempts = 3;
     private static readonly TimeSpan SmallRequestTimeout = TimeSpan.FromMinutes(5);
 
     private readonly HttpClient _http;
     private readonly bool _ownsClient;
-    private readonly UploadRetryPolicy _retry;
+    private readonly RetryPolicy _retry;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
 
-    /// <summary>A store uploading through <paramref name="http"/>, whose base address is bstore's URL; the caller keeps owning it.</summary>
-    public HttpResultStore(HttpClient http, UploadRetryPolicy retry, ILogger logger, TimeProvider? time = null)
+    /// <summary>
+    /// A store uploading through <paramref name="http"/>, whose base address is bstore's URL; the caller keeps owning it.
+    /// <paramref name="retry"/> paces the attempts while bstore is unreachable; each file that arrives counts as progress.
+    /// </summary>
+    public HttpResultStore(HttpClient http, RetryPolicy retry, ILogger logger, TimeProvider? time = null)
         : this(http, ownsClient: false, retry, logger, time)
     {
     }
 
-    private HttpResultStore(HttpClient http, bool ownsClient, UploadRetryPolicy retry, ILogger logger, TimeProvider? time)
+    private HttpResultStore(HttpClient http, bool ownsClient, RetryPolicy retry, ILogger logger, TimeProvider? time)
     {
         ArgumentNullException.ThrowIfNull(http);
         ArgumentNullException.ThrowIfNull(retry);
@@ -43,12 +49,16 @@ public sealed class HttpResultStore : IResultStore, IDisposable
         _time = time ?? TimeProvider.System;
     }
 
-    /// <summary>A store of <c>[bstore] url</c> with the configured TLS, token and <c>upload_retry_limit</c>.</summary>
+    /// <summary>
+    /// A store of <c>[bstore] url</c> with the configured TLS and token, giving up after <c>upload_retry_limit</c>
+    /// without a file arriving.
+    /// </summary>
     /// <exception cref="ConfigException">A configured certificate, key or token file cannot be used.</exception>
     public static HttpResultStore Create(ReimzulConfig config, ILogger logger)
     {
         ArgumentNullException.ThrowIfNull(config);
-        return new HttpResultStore(RemoteHttp.ForBstore(config), ownsClient: true, UploadRetryPolicy.For(config.Bstore.UploadRetryLimit), logger, null);
+        var retry = RetryPolicy.Default with { GiveUpWithoutProgress = config.Bstore.UploadRetryLimit };
+        return new HttpResultStore(RemoteHttp.ForBstore(config), ownsClient: true, retry, logger, null);
     }
 
     /// <exception cref="InvalidDataException">The result dir cannot be uploaded (a subdirectory, a bad name); retrying will not help.</exception>
@@ -63,33 +73,28 @@ public sealed class HttpResultStore : IResultStore, IDisposable
             throw new DirectoryNotFoundException($"result dir {result.ResultDir} does not exist");
         }
         var manifest = await ResultManifests.FromDirectoryAsync(result.ResultDir, result.Target, result.PkgName, result.Timestamp, result.Evr, result.Arch, cancellationToken);
-        var upload = new Upload(manifest, result.ResultDir, _time.GetUtcNow());
-        var backoff = new Backoff(_retry.InitialDelay, _retry.MaxDelay);
-        while (true)
-        {
-            try
+        var location = ResultManifests.Location(manifest);
+        var schedule = _retry.Start(_time);
+        var damaged = 0;
+        var url = await schedule.RunAsync(
+            async ct =>
             {
-                var url = await TryUploadAsync(upload, backoff, cancellationToken);
-                _logger.LogInformation("stored result {Location} on bstore ({Url})", ResultManifests.Location(manifest), url);
-                break;
-            }
-            catch (Exception ex) when (IsWorthRetrying(ex, cancellationToken))
-            {
-                if (ex is RemoteServiceException { Status: HttpStatusCode.UnprocessableEntity } && ++upload.Damaged >= _retry.DamagedAttempts)
+                try
                 {
-                    throw new IOException($"upload of {ResultManifests.Location(manifest)} to {_http.BaseAddress} arrived damaged {upload.Damaged} times; last: {ex.Message}", ex);
+                    return await TryUploadAsync(manifest, result.ResultDir, schedule, ct);
                 }
-                var stalled = _time.GetUtcNow() - upload.LastProgress;
-                if (stalled >= _retry.GiveUpAfter)
+                catch (RemoteServiceException ex) when (ex.Status == HttpStatusCode.UnprocessableEntity && ++damaged >= DamagedAttempts)
                 {
-                    throw new IOException($"upload of {ResultManifests.Location(manifest)} to {_http.BaseAddress} did not arrive: no progress for {stalled.TotalSeconds:0} s; last error: {ex.Message}", ex);
+                    throw new IOException($"upload of {location} to {_http.BaseAddress} arrived damaged {damaged} times; last: {ex.Message}", ex);
                 }
-                var delay = backoff.Next();
-                _logger.LogWarning("upload of {Location} to {Bstore} failed ({Reason}); retry in {Delay:0.0} s",
-                    ResultManifests.Location(manifest), _http.BaseAddress, ex.Message, delay.TotalSeconds);
-                await Task.Delay(delay, _time, cancellationToken);
-            }
-        }
+            },
+            // Once the damaged limit is reached, the failure it raised is final.
+            ex => damaged < DamagedAttempts && IsWorthRetrying(ex),
+            (ex, decision) => _logger.LogWarning("upload of {Location} to {Bstore} failed ({Reason}); retry in {Delay:0.0} s",
+                location, _http.BaseAddress, ex.Message, decision.Delay.TotalSeconds),
+            (ex, decision) => new IOException($"upload of {location} to {_http.BaseAddress} did not arrive: {decision.GiveUpReason}; last error: {ex.Message}", ex),
+            cancellationToken);
+        _logger.LogInformation("stored result {Location} on bstore ({Url})", location, url);
 
         try
         {
@@ -103,11 +108,11 @@ public sealed class HttpResultStore : IResultStore, IDisposable
     }
 
     /// <summary>One round: declare, send what bstore lacks, commit. Returns where the result is served.</summary>
-    private async Task<string> TryUploadAsync(Upload upload, Backoff backoff, CancellationToken cancellationToken)
+    private async Task<string> TryUploadAsync(ResultManifest manifest, string resultDir, RetrySchedule schedule, CancellationToken cancellationToken)
     {
         UploadState state;
         using (var timeout = Timeout(SmallRequestTimeout, cancellationToken))
-        using (var response = await _http.PostAsJsonAsync(RemoteProtocol.ResultsPath.TrimStart('/'), upload.Manifest, RemoteJsonContext.Default.ResultManifest, timeout.Token))
+        using (var response = await _http.PostAsJsonAsync(RemoteProtocol.ResultsPath.TrimStart('/'), manifest, RemoteJsonContext.Default.ResultManifest, timeout.Token))
         {
             state = await RemoteResponses.ReadAsync(response, RemoteJsonContext.Default.UploadState, cancellationToken);
         }
@@ -116,23 +121,21 @@ public sealed class HttpResultStore : IResultStore, IDisposable
             return state.Location;
         }
 
-        var sizes = upload.Manifest.Files.ToDictionary(f => f.Name, f => f.Size, StringComparer.Ordinal);
+        var sizes = manifest.Files.ToDictionary(f => f.Name, f => f.Size, StringComparer.Ordinal);
         foreach (var name in state.Missing)
         {
             if (!sizes.TryGetValue(name, out var size))
             {
                 throw new RemoteServiceException($"bstore asked for '{name}', which is not in the manifest");
             }
-            await SendFileAsync(state.UploadId, name, Path.Combine(upload.ResultDir, name), size, cancellationToken);
-            upload.Progressed(_time.GetUtcNow());
-            backoff.Reset();
+            await SendFileAsync(state.UploadId, name, Path.Combine(resultDir, name), size, cancellationToken);
+            schedule.Progressed();
         }
 
         using (var timeout = Timeout(SmallRequestTimeout, cancellationToken))
         using (var response = await _http.PostAsync(RemoteProtocol.CommitPath(state.UploadId).TrimStart('/'), content: null, timeout.Token))
         {
             var committed = await RemoteResponses.ReadAsync(response, RemoteJsonContext.Default.CommitResult, cancellationToken);
-            upload.Progressed(_time.GetUtcNow());
             return committed.Url;
         }
     }
@@ -159,9 +162,10 @@ public sealed class HttpResultStore : IResultStore, IDisposable
     }
 
     // Unreachable or failing bstore, timeouts, damaged files, and uploads that vanished or changed under us (begin again).
-    private static bool IsWorthRetrying(Exception exception, CancellationToken cancellationToken) => exception switch
+    private static bool IsWorthRetrying(Exception exception) => exception switch
     {
-        OperationCanceledException => !cancellationToken.IsCancellationRequested,
+        // One of our request timeouts: the caller's stop is never retried.
+        OperationCanceledException => true,
         HttpRequestException => true,
         FileNotFoundException or DirectoryNotFoundException => false,
         IOException => true,
@@ -183,15 +187,5 @@ public sealed class HttpResultStore : IResultStore, IDisposable
         {
             _http.Dispose();
         }
-    }
-
-    private sealed class Upload(ResultManifest manifest, string resultDir, DateTimeOffset started)
-    {
-        public ResultManifest Manifest { get; } = manifest;
-        public string ResultDir { get; } = resultDir;
-        public DateTimeOffset LastProgress { get; private set; } = started;
-        public int Damaged { get; set; }
-
-        public void Progressed(DateTimeOffset now) => LastProgress = now;
     }
 }

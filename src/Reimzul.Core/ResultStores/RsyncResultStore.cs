@@ -44,6 +44,7 @@ public sealed class RsyncResultStore : IResultStore
     private readonly TimeProvider _time;
     private readonly string _moduleUrl;
     private readonly RsyncCommands _commands;
+    private readonly RetryPolicy _retry;
 
     /// <exception cref="ArgumentException"><see cref="RsyncOptions.ModuleUrl"/> is not a usable <c>rsync://</c> URL, or a count or delay is out of range.</exception>
     public RsyncResultStore(RsyncOptions options, ProcessRunner runner, ILogger logger, TimeProvider? timeProvider = null)
@@ -61,6 +62,7 @@ public sealed class RsyncResultStore : IResultStore
         _time = timeProvider ?? TimeProvider.System;
         _moduleUrl = RsyncModuleUrl.Normalize(options.ModuleUrl);
         _commands = new RsyncCommands(options, _moduleUrl);
+        _retry = new RetryPolicy(options.RetryDelay, options.MaxRetryDelay) { MaxAttempts = options.Attempts };
     }
 
     public async Task StoreAsync(StoredResult result, CancellationToken cancellationToken)
@@ -79,27 +81,22 @@ public sealed class RsyncResultStore : IResultStore
 
         var stagingId = Guid.NewGuid().ToString("N");
         var stagingPath = StagingRoot + "/" + stagingId;
-        var backoff = new Backoff(_options.RetryDelay, _options.MaxRetryDelay);
-        for (var attempt = 1; ; attempt++)
+        var schedule = _retry.Start(_time);
+        while (await TryTransferAsync(source, stagingPath, finalPath, cancellationToken) is { } failure)
         {
-            var failure = await TryTransferAsync(source, stagingPath, finalPath, cancellationToken);
-            if (failure is null)
-            {
-                break;
-            }
-            if (failure.Permanent || attempt >= _options.Attempts)
+            var decision = failure.Permanent ? null : schedule.Failed();
+            if (decision is null || decision.GivesUp)
             {
                 if (failure.ExitCode != CouldNotStart)
                 {
                     await RemoveStagingAsync(stagingId, cancellationToken);
                 }
-                var tries = failure.Permanent ? "" : $" after {attempt} tries";
+                var tries = decision is null ? "" : " " + decision.GiveUpReason;
                 throw new RsyncTransferException($"{result.PkgName} {result.Evr}.{result.Arch} for {result.Target} did not arrive at {_commands.Url(finalPath)}{tries}: {failure.Describe()}");
             }
-            var delay = backoff.Next();
             _logger.LogWarning("upload of {Final} failed (try {Attempt} of {Attempts}): {Failure}; trying again in {Delay:0.0} s",
-                finalPath, attempt, _options.Attempts, failure.Describe(), delay.TotalSeconds);
-            await Task.Delay(delay, _time, cancellationToken);
+                finalPath, decision.Failures, _options.Attempts, failure.Describe(), decision.Delay.TotalSeconds);
+            await Task.Delay(decision.Delay, _time, cancellationToken);
         }
 
         // The result has arrived: a stop asked for now must not turn that into a failure.

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using Reimzul.Config;
 using Reimzul.Protocol;
 using Reimzul.ResultStores;
+using Reimzul.Retry;
 using Reimzul.Tests.Support;
 using Reimzul.Tests.Web;
 
@@ -11,7 +12,7 @@ namespace Reimzul.Tests.ResultStores;
 [Collection(WebCollection.Name)]
 public sealed class HttpResultStoreTests(WebFixture fixture) : IAsyncDisposable
 {
-    private static readonly UploadRetryPolicy Quick = new(TimeSpan.FromMilliseconds(20), TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(10));
+    private static readonly RetryPolicy Quick = new(TimeSpan.FromMilliseconds(20), TimeSpan.FromMilliseconds(200)) { GiveUpWithoutProgress = TimeSpan.FromSeconds(10) };
 
     private readonly WebSite site = new(fixture.Certificates);
     private readonly ListLogger log = new();
@@ -21,7 +22,7 @@ public sealed class HttpResultStoreTests(WebFixture fixture) : IAsyncDisposable
     private string UploadsDir => Path.Combine(site.Paths.Staging, "uploads");
 
     /// <summary>A store as a worker with a client certificate runs it, through <paramref name="wrap"/> if given.</summary>
-    private (HttpResultStore Store, HttpClient Http) Store(Uri url, UploadRetryPolicy? retry = null, Func<HttpMessageHandler, HttpMessageHandler>? wrap = null, string cn = "builder1", bool otherCa = false)
+    private (HttpResultStore Store, HttpClient Http) Store(Uri url, RetryPolicy? retry = null, Func<HttpMessageHandler, HttpMessageHandler>? wrap = null, string cn = "builder1", bool otherCa = false)
     {
         var certificate = fixture.Certificates.Client(cn, otherCa);
         HttpMessageHandler handler = RemoteHttp.CreateHandler(new TlsOptions { CaCert = fixture.Certificates.CaCertPath, ClientCert = certificate.CertPath, ClientKey = certificate.KeyPath });
@@ -136,7 +137,7 @@ public sealed class HttpResultStoreTests(WebFixture fixture) : IAsyncDisposable
     {
         var port = BeanstalkdServer.FreePort();
         var (result, _) = ResultFiles.Make(site.Temp("worker"));
-        var (store, http) = Store(new Uri($"https://127.0.0.1:{port}/"), Quick with { GiveUpAfter = TimeSpan.FromMilliseconds(300) });
+        var (store, http) = Store(new Uri($"https://127.0.0.1:{port}/"), Quick with { GiveUpWithoutProgress = TimeSpan.FromMilliseconds(300) });
         using var _ = http;
 
         var error = await Assert.ThrowsAsync<IOException>(() => store.StoreAsync(result, CancellationToken.None));

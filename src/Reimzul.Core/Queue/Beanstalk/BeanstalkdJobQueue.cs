@@ -21,7 +21,7 @@ public sealed class BeanstalkdJobQueue : IJobProducer, IJobConsumer, IQueueAdmin
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly CancellationTokenSource _closing = new();
-    private readonly Backoff _backoff;
+    private readonly RetrySchedule _reconnect;
     private readonly HeldJobs _held;
     private BeanstalkClient? _client;
     private long _retryAt;
@@ -33,7 +33,7 @@ public sealed class BeanstalkdJobQueue : IJobProducer, IJobConsumer, IQueueAdmin
         _tls = tls;
         _client = client;
         _logger = logger;
-        _backoff = new Backoff(options.ReconnectDelay, options.MaxReconnectDelay);
+        _reconnect = new RetryPolicy(options.ReconnectDelay, options.MaxReconnectDelay).Start(TimeProvider.System);
         _held = new HeldJobs(() => _ = NudgeAsync());
     }
 
@@ -265,11 +265,11 @@ public sealed class BeanstalkdJobQueue : IJobProducer, IJobConsumer, IQueueAdmin
         }
         catch (BeanstalkConnectionException ex)
         {
-            var delay = _backoff.Next();
+            var delay = _reconnect.Failed().Delay;
             _retryAt = Stopwatch.GetTimestamp() + Ticks(delay);
             throw new BeanstalkConnectionException(ex.Error, $"{ex.Message} (this session tries again in {delay.TotalSeconds:0.#} s)", ex);
         }
-        _backoff.Reset();
+        _reconnect.Progressed();
         _retryAt = 0;
         Reconnects++;
         _logger.LogInformation("reconnected to beanstalkd at {Endpoint}", _options.Endpoint);
