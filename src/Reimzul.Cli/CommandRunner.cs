@@ -1,6 +1,7 @@
 using Reimzul.Config;
 using Reimzul.Processes;
 using Reimzul.ResultStores;
+using Reimzul.Submit;
 
 
 namespace Reimzul.Cli;
@@ -18,6 +19,16 @@ public static class CommandRunner
         {
             await Console.Error.WriteLineAsync($"reimzul: {ex.Message}");
             return ex.ExitCode;
+        }
+        catch (SubmitRefusedException ex)
+        {
+            await Console.Error.WriteLineAsync($"reimzul: {ex.Message}");
+            return ExitCodes.BadInput;
+        }
+        catch (SubmitUnavailableException ex)
+        {
+            await Console.Error.WriteLineAsync($"reimzul: {ex.Message}");
+            return ExitCodes.Failure;
         }
         catch (Reimzul.Config.ConfigException ex)
         {

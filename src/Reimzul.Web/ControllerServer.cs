@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using Reimzul.Config;
 using Reimzul.Protocol;
 using Reimzul.Queue;
+using Reimzul.Submit;
 using Reimzul.Validation;
 using Reimzul.Web.Controller;
 using Reimzul.Web.Hosting;
@@ -30,7 +31,7 @@ public static class ControllerServer
         Directory.CreateDirectory(incoming);
         var checksums = new IncomingChecksums();
         var uploads = new IncomingUploads(incoming, config.Controller.MaxSrpmBytes, checksums, logger);
-        var submits = new RemoteSubmits(config, queues, logger);
+        var submits = new SubmitEndpoint(BuildSubmitter.Create(config, queues, logger));
 
         var srpmRoute = RemoteProtocol.IncomingPrefix + "/{name}";
         app.MapMethods(srpmRoute, [HttpMethods.Get, HttpMethods.Head], (HttpContext context, string name) => Replies.GuardAsync(async () =>
@@ -66,8 +67,7 @@ public static class ControllerServer
                 return refusal;
             }
             var request = await Replies.ReadJsonAsync(context.Request, RemoteJsonContext.Default.SubmitRequest, cancellationToken);
-            var result = await submits.SubmitAsync(request, submitter, cancellationToken);
-            return Results.Json(result, RemoteJsonContext.Readable.SubmitResult, statusCode: StatusCodes.Status201Created);
+            return await submits.SubmitAsync(request, submitter, cancellationToken);
         }));
 
         return new WebServer("controller", app);

@@ -1,12 +1,8 @@
 using System.CommandLine;
-using System.Security.Cryptography;
 using Reimzul.Config;
 using Reimzul.Messages;
 using Reimzul.Protocol;
-using Reimzul.ResultStores;
-using Reimzul.Rpm;
 using Reimzul.Submit;
-using Reimzul.Validation;
 
 namespace Reimzul.Cli.Commands;
 
@@ -30,137 +26,30 @@ public static class SubmitCommand
         command.SetAction((parseResult, cancellationToken) => CommandRunner.RunAsync(async () =>
         {
             var config = common.Load(parseResult);
-            if (Composition.IsDistributed(config))
-            {
-                return await SubmitThroughControllerAsync(config, parseResult, cancellationToken);
-            }
-            var job = await PrepareAsync(
-                config,
+            var order = new SubmitOrder(
                 parseResult.GetRequiredValue(srpm),
                 parseResult.GetRequiredValue(arch),
                 parseResult.GetRequiredValue(target),
                 parseResult.GetRequiredValue(disttag),
                 parseResult.GetValue(scratch),
-                cancellationToken);
-            var tube = Arches.BuildTubeByArch[job.Arch];
-            var priority = Tubes.BuildPriority(parseResult.GetValue(now));
-
-            await using var queue = await Composition.CreateQueueFactory(config).OpenProducerAsync(cancellationToken);
-            var id = await queue.PutAsync(tube, MessageJson.Serialize(job), priority, TimeSpan.Zero, config.Builder.JobTtr, cancellationToken);
-            Console.WriteLine($"Submitted SRPM {job.Srpm} to build queue {tube} for target {job.Target} (scratch: {(job.Scratch ? "True" : "False")}) by {job.Submitter}");
-            Console.WriteLine($"job id {id}, build id {job.BuildId}, priority {priority}");
+                parseResult.GetValue(now));
+            var receipt = await SubmitAsync(config, order, cancellationToken);
+            Console.WriteLine($"Submitted SRPM {receipt.Srpm} to build queue {receipt.Tube} for target {receipt.Target} (scratch: {(receipt.Scratch ? "True" : "False")}) by {receipt.Submitter}");
+            Console.WriteLine($"job id {receipt.JobId}, build id {receipt.BuildId}, priority {receipt.Priority}");
             return ExitCodes.Ok;
         }));
         return command;
     }
 
-    /// <summary>Many machines: the controller takes the upload and the submit, and records who sent it.</summary>
-    private static async Task<int> SubmitThroughControllerAsync(ReimzulConfig config, ParseResult parseResult, CancellationToken cancellationToken)
+    /// <summary>Many machines: through the controller, which names the submitter. One machine: here, by this user.</summary>
+    private static async Task<SubmitReceipt> SubmitAsync(ReimzulConfig config, SubmitOrder order, CancellationToken cancellationToken)
     {
-        using var controller = ControllerClient.Create(config);
-        SubmitResult result;
-        try
+        if (Composition.IsDistributed(config))
         {
-            result = await controller.SubmitAsync(
-                parseResult.GetRequiredValue(Srpm), parseResult.GetRequiredValue(Arch), parseResult.GetRequiredValue(Target), parseResult.GetRequiredValue(Disttag),
-                parseResult.GetValue(Scratch), parseResult.GetValue(Now), cancellationToken);
+            using var controller = ControllerClient.Create(config);
+            return await new ControllerSubmitter(controller).SubmitAsync(order, cancellationToken);
         }
-        catch (RemoteServiceException ex)
-        {
-            throw new CliException(ex.Message);
-        }
-        catch (HttpRequestException ex)
-        {
-            throw new CliException($"controller {controller.BaseAddress} cannot be reached: {ex.Message}", ExitCodes.Failure);
-        }
-        Console.WriteLine($"Submitted SRPM {result.Srpm} to build queue {result.Tube} for target {result.Target} (scratch: {(result.Scratch ? "True" : "False")}) by {result.Submitter}");
-        Console.WriteLine($"job id {result.JobId}, build id {result.BuildId}, priority {result.Priority}");
-        return ExitCodes.Ok;
-    }
-
-    /// <summary>Checks every input and places the SRPM in the incoming dir; returns the job to queue.</summary>
-    internal static async Task<BuildJob> PrepareAsync(ReimzulConfig config, string srpm, string arch, string target, string disttag, bool scratch, CancellationToken cancellationToken)
-    {
-        Check(Arches.TryValidate(arch, out var error), error);
-        Check(InputRules.TryValidateTarget(target, out error), error);
-        Check(InputRules.TryValidateDisttag(disttag, out error), error);
-
-        var name = await PlaceInIncomingAsync(config.Paths.Incoming, srpm, cancellationToken);
-        return BuildJob.Submitted(name, arch, target, disttag, scratch, Environment.UserName);
-    }
-
-    private static async Task<string> PlaceInIncomingAsync(string incoming, string srpm, CancellationToken cancellationToken)
-    {
-        var isLocalFile = srpm.Contains('/', StringComparison.Ordinal) || File.Exists(srpm);
-        var name = isLocalFile ? Path.GetFileName(srpm) : srpm;
-        Check(InputRules.TryValidateSrpmFileName(name, out var error), error);
-        var inIncoming = Path.Combine(incoming, name);
-
-        if (!isLocalFile)
-        {
-            Check(File.Exists(inIncoming), $"SRPM '{name}' is not in the incoming dir {incoming} (give a path, e.g. ./{name}, to upload a local file)");
-            ReadSource(inIncoming, name);
-            return name;
-        }
-
-        Check(File.Exists(srpm), $"SRPM file '{srpm}' does not exist");
-        ReadSource(srpm, srpm);
-        Directory.CreateDirectory(incoming);
-        if (!File.Exists(inIncoming))
-        {
-            var temporary = Path.Combine(incoming, $".{name}.{Environment.ProcessId}.tmp");
-            try
-            {
-                File.Copy(srpm, temporary, overwrite: true);
-                if (IncomingSrpms.TryPlace(temporary, inIncoming))
-                {
-                    return name;
-                }
-            }
-            finally
-            {
-                File.Delete(temporary);
-            }
-        }
-        // One of that name is there already (or was placed at the same moment): fine if it is this one.
-        Check(await SameContentAsync(srpm, inIncoming, cancellationToken), IncomingSrpms.ConflictMessage(name, inIncoming));
-        return name;
-    }
-
-    private static void ReadSource(string path, string shownAs)
-    {
-        try
-        {
-            RpmHeaderReader.ReadSource(path);
-        }
-        catch (RpmFormatException ex)
-        {
-            throw new CliException($"'{shownAs}' is not a usable source RPM: {ex.Message}");
-        }
-    }
-
-    private static async Task<bool> SameContentAsync(string a, string b, CancellationToken cancellationToken)
-    {
-        if (new FileInfo(a).Length != new FileInfo(b).Length)
-        {
-            return false;
-        }
-        var first = await HashAsync(a, cancellationToken);
-        var second = await HashAsync(b, cancellationToken);
-        return first.AsSpan().SequenceEqual(second);
-    }
-
-    private static async Task<byte[]> HashAsync(string path, CancellationToken cancellationToken)
-    {
-        await using var stream = File.OpenRead(path);
-        return await SHA256.HashDataAsync(stream, cancellationToken);
-    }
-
-    private static void Check(bool condition, string message)
-    {
-        if (!condition)
-        {
-            throw new CliException(message);
-        }
+        var core = BuildSubmitter.Create(config, Composition.CreateQueueFactory(config));
+        return await new LocalSubmitter(core, Environment.UserName).SubmitAsync(order, cancellationToken);
     }
 }

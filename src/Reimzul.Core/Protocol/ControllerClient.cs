@@ -138,25 +138,6 @@ public sealed class ControllerClient : IDisposable
         return await RemoteResponses.ReadAsync(response, RemoteJsonContext.Default.SubmitResult, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>
-    /// The remote <c>reimzul submit</c>: <paramref name="srpm"/> is a local file (a path, or an existing file) which is
-    /// uploaded first, or else the name of an SRPM already on the controller.
-    /// </summary>
-    public async Task<SubmitResult> SubmitAsync(string srpm, string arch, string target, string disttag, bool scratch, bool now, CancellationToken cancellationToken)
-    {
-        ArgumentException.ThrowIfNullOrEmpty(srpm);
-        var name = srpm;
-        if (srpm.Contains('/', StringComparison.Ordinal) || File.Exists(srpm))
-        {
-            if (!File.Exists(srpm))
-            {
-                throw new FileNotFoundException($"SRPM file '{srpm}' does not exist", srpm);
-            }
-            name = (await UploadSrpmAsync(srpm, cancellationToken).ConfigureAwait(false)).Srpm;
-        }
-        return await SubmitAsync(new SubmitRequest { Srpm = name, Arch = arch, Target = target, Disttag = disttag, Scratch = scratch, Now = now }, cancellationToken).ConfigureAwait(false);
-    }
-
     private static async Task<string> CopyHashingAsync(Stream source, Stream destination, CancellationToken cancellationToken)
     {
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);

@@ -28,6 +28,17 @@ public sealed class ControllerServerTests(WebFixture fixture) : IAsyncDisposable
         return await http.SendAsync(request);
     }
 
+    /// <summary>What a remote <c>reimzul submit</c> of a local file sends: its upload, then the build request.</summary>
+    private static async Task<SubmitResult> UploadAndSubmitAsync(ControllerClient client, string path, string arch, string target, string disttag, bool scratch = false, bool now = false)
+    {
+        await client.UploadSrpmAsync(path, CancellationToken.None);
+        return await SubmitAsync(client, Path.GetFileName(path), arch, target, disttag, scratch, now);
+    }
+
+    /// <summary>The build request for an SRPM already in the controller's incoming dir.</summary>
+    private static Task<SubmitResult> SubmitAsync(ControllerClient client, string srpm, string arch, string target, string disttag, bool scratch = false, bool now = false) =>
+        client.SubmitAsync(new SubmitRequest { Srpm = srpm, Arch = arch, Target = target, Disttag = disttag, Scratch = scratch, Now = now }, CancellationToken.None);
+
     private async Task<IReservedJob?> NextJobAsync(string tube)
     {
         await using var queue = await site.Queues.OpenConsumerAsync();
@@ -79,7 +90,7 @@ public sealed class ControllerServerTests(WebFixture fixture) : IAsyncDisposable
         var url = await site.StartControllerAsync(WebAuth.Certificates);
         using var client = Client(url, cn: "alice");
 
-        var result = await client.SubmitAsync(fixture.Srpm, "x86_64", "c7.1708.u", ".el7_4", scratch: true, now: true, CancellationToken.None);
+        var result = await UploadAndSubmitAsync(client, fixture.Srpm, "x86_64", "c7.1708.u", ".el7_4", scratch: true, now: true);
 
         Assert.Equal(File.ReadAllBytes(fixture.Srpm), File.ReadAllBytes(Path.Combine(site.Paths.Incoming, SrpmName)));
         Assert.Equal([SrpmName], Directory.GetFiles(site.Paths.Incoming).Select(Path.GetFileName));
@@ -107,7 +118,7 @@ public sealed class ControllerServerTests(WebFixture fixture) : IAsyncDisposable
         var url = await site.StartControllerAsync(WebAuth.TokensOverHttp);
         using var client = Client(url, token: WebSite.BobToken);
 
-        var result = await client.SubmitAsync(fixture.Srpm, "i686", "c7", ".el7", scratch: false, now: false, CancellationToken.None);
+        var result = await UploadAndSubmitAsync(client, fixture.Srpm, "i686", "c7", ".el7");
 
         var job = await NextJobAsync("i386");
         Assert.NotNull(job);
@@ -123,7 +134,7 @@ public sealed class ControllerServerTests(WebFixture fixture) : IAsyncDisposable
         var url = await site.StartControllerAsync(WebAuth.Both);
         using var client = Client(url, token: WebSite.AliceToken);
 
-        var result = await client.SubmitAsync(fixture.Srpm, "noarch", "c7", ".el7", scratch: false, now: false, CancellationToken.None);
+        var result = await UploadAndSubmitAsync(client, fixture.Srpm, "noarch", "c7", ".el7");
 
         Assert.Equal("alice", result.Submitter);
     }
@@ -134,7 +145,7 @@ public sealed class ControllerServerTests(WebFixture fixture) : IAsyncDisposable
         var url = await site.StartControllerAsync(WebAuth.Both);
         using var client = Client(url);
 
-        var error = await Assert.ThrowsAsync<RemoteServiceException>(() => client.SubmitAsync(fixture.Srpm, "x86_64", "c7", ".el7", false, false, CancellationToken.None));
+        var error = await Assert.ThrowsAsync<RemoteServiceException>(() => UploadAndSubmitAsync(client, fixture.Srpm, "x86_64", "c7", ".el7"));
 
         Assert.Equal(HttpStatusCode.Unauthorized, error.Status);
         Assert.Contains("authentication required", error.Message, StringComparison.Ordinal);
@@ -148,7 +159,7 @@ public sealed class ControllerServerTests(WebFixture fixture) : IAsyncDisposable
         var url = await site.StartControllerAsync(WebAuth.Both);
         using var client = Client(url, cn: "mallory", token: WebSite.AliceToken, otherCa: true);
 
-        var error = await Assert.ThrowsAsync<RemoteServiceException>(() => client.SubmitAsync(fixture.Srpm, "x86_64", "c7", ".el7", false, false, CancellationToken.None));
+        var error = await Assert.ThrowsAsync<RemoteServiceException>(() => UploadAndSubmitAsync(client, fixture.Srpm, "x86_64", "c7", ".el7"));
 
         Assert.Equal(HttpStatusCode.Forbidden, error.Status);
         Assert.Contains("CN=mallory", error.Message, StringComparison.Ordinal);
@@ -161,7 +172,7 @@ public sealed class ControllerServerTests(WebFixture fixture) : IAsyncDisposable
         var url = await site.StartControllerAsync(WebAuth.TokensOverHttp);
         using var client = Client(url, token: "not-a-token-anyone-was-given");
 
-        var error = await Assert.ThrowsAsync<RemoteServiceException>(() => client.SubmitAsync(fixture.Srpm, "x86_64", "c7", ".el7", false, false, CancellationToken.None));
+        var error = await Assert.ThrowsAsync<RemoteServiceException>(() => UploadAndSubmitAsync(client, fixture.Srpm, "x86_64", "c7", ".el7"));
 
         Assert.Equal(HttpStatusCode.Unauthorized, error.Status);
         Assert.Contains("token is not accepted", error.Message, StringComparison.Ordinal);
@@ -175,7 +186,7 @@ public sealed class ControllerServerTests(WebFixture fixture) : IAsyncDisposable
         var url = await site.StartControllerAsync(new WebAuth(Https: false, ClientCerts: false, Tokens: false));
         using var client = Client(url, token: WebSite.AliceToken);
 
-        var error = await Assert.ThrowsAsync<RemoteServiceException>(() => client.SubmitAsync(SrpmName, "x86_64", "c7", ".el7", false, false, CancellationToken.None));
+        var error = await Assert.ThrowsAsync<RemoteServiceException>(() => SubmitAsync(client, SrpmName, "x86_64", "c7", ".el7"));
         await client.DownloadSrpmAsync(SrpmName, site.Temp("copy.src.rpm"), CancellationToken.None);
 
         Assert.Equal(HttpStatusCode.Forbidden, error.Status);
@@ -240,7 +251,7 @@ public sealed class ControllerServerTests(WebFixture fixture) : IAsyncDisposable
             ? message
             : throw new InvalidOperationException("the case is valid");
 
-        var error = await Assert.ThrowsAsync<RemoteServiceException>(() => client.SubmitAsync(SrpmName, arch, target, disttag, false, false, CancellationToken.None));
+        var error = await Assert.ThrowsAsync<RemoteServiceException>(() => SubmitAsync(client, SrpmName, arch, target, disttag));
 
         Assert.Equal(HttpStatusCode.BadRequest, error.Status);
         Assert.EndsWith(expected, error.Message, StringComparison.Ordinal);
@@ -253,7 +264,7 @@ public sealed class ControllerServerTests(WebFixture fixture) : IAsyncDisposable
         var url = await site.StartControllerAsync(WebAuth.TokensOverHttp);
         using var client = Client(url, token: WebSite.AliceToken);
 
-        var error = await Assert.ThrowsAsync<RemoteServiceException>(() => client.SubmitAsync("nothere-1.0-1.src.rpm", "x86_64", "c7", ".el7", false, false, CancellationToken.None));
+        var error = await Assert.ThrowsAsync<RemoteServiceException>(() => SubmitAsync(client, "nothere-1.0-1.src.rpm", "x86_64", "c7", ".el7"));
 
         Assert.Equal(HttpStatusCode.BadRequest, error.Status);
         Assert.Contains("SRPM 'nothere-1.0-1.src.rpm' is not in the incoming dir", error.Message, StringComparison.Ordinal);

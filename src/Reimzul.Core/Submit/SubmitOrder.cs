@@ -1,0 +1,17 @@
+namespace Reimzul.Submit;
+
+/// <summary>A request to build one SRPM for one arch and target, as the submitter gives it.</summary>
+/// <param name="Srpm">The name of an SRPM in the incoming dir, or the path of a local file (<see cref="SrpmIsLocalFile"/>).</param>
+/// <param name="Arch">The requested arch, e.g. <c>armhfp</c> (not the tube name).</param>
+/// <param name="Target">The target repo without the arch, e.g. <c>c7.1708.u</c>.</param>
+/// <param name="Disttag">The value of <c>%dist</c>, e.g. <c>.el7_4</c>.</param>
+/// <param name="Scratch">Build and publish, but do not stage the RPMs for signing.</param>
+/// <param name="Now">Put the job ahead of the queued ones.</param>
+public sealed record SubmitOrder(string Srpm, string Arch, string Target, string Disttag, bool Scratch, bool Now)
+{
+    /// <summary>
+    /// <see cref="Srpm"/> is a local file to place in incoming (it contains a '/' or a file of that name exists here),
+    /// not the name of an SRPM already there.
+    /// </summary>
+    public bool SrpmIsLocalFile() => Srpm.Contains('/', StringComparison.Ordinal) || File.Exists(Srpm);
+}

@@ -1,0 +1,6 @@
+namespace Reimzul.Submit;
+
+/// <summary>What was queued for a <see cref="SubmitOrder"/>.</summary>
+/// <param name="Srpm">The SRPM's name in the incoming dir.</param>
+/// <param name="Target">Target and arch, as in the job: <c>c7.1708.u.x86_64</c>.</param>
+public sealed record SubmitReceipt(long JobId, string BuildId, string Tube, uint Priority, string Srpm, string Target, bool Scratch, string Submitter);
