@@ -1,6 +1,5 @@
 using Reimzul.ResultStores;
 
-
 namespace Reimzul.Cli;
 
 /// <summary>An error the user can act on: printed as one line, no stack trace.</summary>

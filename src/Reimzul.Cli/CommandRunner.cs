@@ -3,7 +3,6 @@ using Reimzul.Processes;
 using Reimzul.ResultStores;
 using Reimzul.Submit;
 
-
 namespace Reimzul.Cli;
 
 /// <summary>Runs a command body and turns expected failures into one clear line on stderr and an exit code.</summary>

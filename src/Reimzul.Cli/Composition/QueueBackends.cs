@@ -3,7 +3,6 @@ using Reimzul.Queue;
 using Reimzul.Queue.Beanstalk;
 using Reimzul.Queue.Embedded;
 
-
 namespace Reimzul.Cli;
 
 /// <summary>The queue backend named by <c>[queue] backend</c>, with its options taken from the configuration.</summary>

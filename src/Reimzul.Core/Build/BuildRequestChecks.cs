@@ -1,6 +1,5 @@
 using Reimzul.Validation;
 
-
 namespace Reimzul.Build;
 
 /// Checks on the parts of a request that reach rpm macros, file names or mock's Python config.

@@ -2,7 +2,6 @@ using Reimzul.Messages;
 using Reimzul.Queue.Embedded;
 using Reimzul.Rpm;
 
-
 namespace Reimzul.Config;
 
 /// <summary>

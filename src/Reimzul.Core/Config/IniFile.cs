@@ -1,6 +1,5 @@
 using Reimzul.Rpm;
 
-
 namespace Reimzul.Config;
 
 /// <summary>

@@ -1,7 +1,6 @@
 using Reimzul.Queue.Embedded;
 using Reimzul.Repogen;
 
-
 namespace Reimzul.Config;
 
 /// <summary>

@@ -1,6 +1,6 @@
 namespace Reimzul.Config;
 
-/// <summary>How <see cref="RsyncResultStore"/> reaches the bstore's rsync daemon (the <c>[bstore] rsync_*</c> keys).</summary>
+/// <summary>How a worker reaches the bstore's rsync daemon: the <c>[bstore] rsync_*</c> keys.</summary>
 public sealed record RsyncOptions
 {
     /// <summary>The module, or a dir in it, that holds <c>repo/</c>: <c>rsync://[user@]host[:port]/module[/dir]</c>.</summary>

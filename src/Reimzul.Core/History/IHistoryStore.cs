@@ -1,6 +1,5 @@
 using Reimzul.Messages;
 
-
 namespace Reimzul.History;
 
 /// <summary>The build history. Implementations: SQLite (embedded default); others follow the same semantics.</summary>

@@ -1,6 +1,5 @@
 using Reimzul.Validation;
 
-
 namespace Reimzul.Messages;
 
 /// <summary>

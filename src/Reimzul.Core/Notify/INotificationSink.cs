@@ -1,6 +1,5 @@
 using Reimzul.Messages;
 
-
 namespace Reimzul.Notify;
 
 /// <summary>

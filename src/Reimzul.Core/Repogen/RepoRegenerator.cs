@@ -50,7 +50,7 @@ public sealed class RepoRegenerator
     /// </summary>
     public async Task RequestAsync(string target, CancellationToken cancellationToken)
     {
-        StoreNames.Check(target, "target");
+        PathSegments.Check(target, "target");
         var state = await states.UpdateAsync(target, s => s with { Requested = s.Requested + 1 }, cancellationToken);
         logger.LogDebug("repodata of {Target} requested (generation {Generation})", target, state.Requested);
     }
@@ -62,7 +62,7 @@ public sealed class RepoRegenerator
     /// </summary>
     public async Task<RepogenReport> RunPendingAsync(string target, CancellationToken cancellationToken)
     {
-        StoreNames.Check(target, "target");
+        PathSegments.Check(target, "target");
         var runs = 0;
         while (true)
         {
@@ -108,7 +108,7 @@ public sealed class RepoRegenerator
         {
             try
             {
-                StoreNames.Check(target, "target");
+                PathSegments.Check(target, "target");
             }
             catch (ArgumentException ex)
             {
@@ -124,17 +124,17 @@ public sealed class RepoRegenerator
     }
 
     /// <summary>The durable figures of <paramref name="target"/> (all zero when it was never requested).</summary>
-    public RepogenState GetState(string target) => states.Read(StoreNames.Check(target, "target"));
+    public RepogenState GetState(string target) => states.Read(PathSegments.Check(target, "target"));
 
     /// <summary>Called, lock still held, once a runner has found nothing left to do: lets tests request in the window the re-check after release exists for.</summary>
     internal Func<string, Task>? AfterLastCheck { get; set; }
 
-    internal string RunLockPath(string target) => states.RunLockPath(StoreNames.Check(target, "target"));
+    internal string RunLockPath(string target) => states.RunLockPath(PathSegments.Check(target, "target"));
 
     /// <summary>One createrepo_c run, the caller holding the target's run lock; null on success, else why it failed.</summary>
     private async Task<string?> CreaterepoAsync(string target, CancellationToken cancellationToken)
     {
-        var repoDir = StoreNames.Under(paths.Repo, target);
+        var repoDir = PathSegments.Under(paths.Repo, target);
         var cacheDir = Path.Combine(paths.Cache, "createrepo");
         try
         {

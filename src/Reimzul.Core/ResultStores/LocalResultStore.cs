@@ -81,13 +81,13 @@ public sealed class LocalResultStore(ReimzulPaths paths, ILogger logger) : IResu
 
     private string FinalDir(StoredResult result)
     {
-        var target = StoreNames.Check(result.Target, "target");
-        var pkgName = StoreNames.CheckPkgName(result.PkgName);
-        var timestamp = StoreNames.Check(result.Timestamp, "timestamp");
-        StoreNames.Check(result.Evr, "evr");
-        StoreNames.Check(result.Arch, "arch");
-        var evrArch = StoreNames.Check(result.Evr + "." + result.Arch, "evr.arch");
-        return StoreNames.Under(paths.Repo, target, pkgName, timestamp, evrArch);
+        var target = PathSegments.Check(result.Target, "target");
+        var pkgName = PathSegments.CheckPkgName(result.PkgName);
+        var timestamp = PathSegments.Check(result.Timestamp, "timestamp");
+        PathSegments.Check(result.Evr, "evr");
+        PathSegments.Check(result.Arch, "arch");
+        var evrArch = PathSegments.Check(result.Evr + "." + result.Arch, "evr.arch");
+        return PathSegments.Under(paths.Repo, target, pkgName, timestamp, evrArch);
     }
 
     /// <summary>

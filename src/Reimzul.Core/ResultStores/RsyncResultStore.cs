@@ -186,11 +186,11 @@ public sealed class RsyncResultStore : IResultStore
     /// <summary>The result's place relative to the module; names pass the checks of the local store.</summary>
     private static string FinalPath(StoredResult result)
     {
-        var target = StoreNames.Check(result.Target, "target");
-        var pkgName = StoreNames.CheckPkgName(result.PkgName);
-        var timestamp = StoreNames.Check(result.Timestamp, "timestamp");
-        var evr = StoreNames.Check(result.Evr, "evr");
-        var arch = StoreNames.Check(result.Arch, "arch");
+        var target = PathSegments.Check(result.Target, "target");
+        var pkgName = PathSegments.CheckPkgName(result.PkgName);
+        var timestamp = PathSegments.Check(result.Timestamp, "timestamp");
+        var evr = PathSegments.Check(result.Evr, "evr");
+        var arch = PathSegments.Check(result.Arch, "arch");
         return string.Join('/', RepoDir, target, pkgName, timestamp, evr + "." + arch);
     }
 

@@ -26,7 +26,7 @@ public sealed class Signer(ReimzulPaths paths, ILogger logger)
             return new SignerReport(buildDir, false, [], [], []);
         }
 
-        var destinationDir = StoreNames.Under(paths.Tosign, request.Target);
+        var destinationDir = PathSegments.Under(paths.Tosign, request.Target);
         Directory.CreateDirectory(destinationDir);
         var staged = new List<string>();
         var skipped = new List<string>();
@@ -61,17 +61,17 @@ public sealed class Signer(ReimzulPaths paths, ILogger logger)
 
     private string BuildDir(TosignRequest request)
     {
-        var target = StoreNames.Check(request.Target, "target");
-        var pkgName = StoreNames.CheckPkgName(request.PkgName);
-        var timestamp = StoreNames.Check(request.Timestamp, "timestamp");
+        var target = PathSegments.Check(request.Target, "target");
+        var pkgName = PathSegments.CheckPkgName(request.PkgName);
+        var timestamp = PathSegments.Check(request.Timestamp, "timestamp");
         if (string.IsNullOrEmpty(request.Evr))
         {
-            return StoreNames.Under(paths.Repo, target, pkgName, timestamp);
+            return PathSegments.Under(paths.Repo, target, pkgName, timestamp);
         }
-        StoreNames.Check(request.Evr, "evr");
-        StoreNames.Check(request.Arch, "arch");
-        var evrArch = StoreNames.Check(request.Evr + "." + request.Arch, "evr.arch");
-        return StoreNames.Under(paths.Repo, target, pkgName, timestamp, evrArch);
+        PathSegments.Check(request.Evr, "evr");
+        PathSegments.Check(request.Arch, "arch");
+        var evrArch = PathSegments.Check(request.Evr + "." + request.Arch, "evr.arch");
+        return PathSegments.Under(paths.Repo, target, pkgName, timestamp, evrArch);
     }
 
     /// <summary>Regular files only, in a stable order; a symlink in a build result is not followed out of the repo.</summary>

@@ -1,6 +1,5 @@
 using Reimzul.Worker;
 
-
 namespace Reimzul.Srpms;
 
 /// <summary>One machine: the SRPM is in the incoming dir already.</summary>

@@ -1,7 +1,6 @@
 using Reimzul.Messages;
 using Reimzul.Queue;
 
-
 namespace Reimzul.Worker;
 
 /// <summary>Puts a worker's events on <c>notify</c> and its requests on <c>createrepo</c>, on a session of its own.</summary>

@@ -1,7 +1,6 @@
 using Reimzul.Build;
 using Reimzul.Tests.Support;
 
-
 namespace Reimzul.Tests.Build;
 
 public sealed class MockPlannerTests : IDisposable

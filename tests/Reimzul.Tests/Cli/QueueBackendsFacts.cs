@@ -3,7 +3,6 @@ using Reimzul.Config;
 using Reimzul.Queue.Beanstalk;
 using Reimzul.Tests.Config;
 
-
 namespace Reimzul.Tests.Cli;
 
 /// <summary>The <c>[queue]</c> section as the beanstalkd backend reads it.</summary>

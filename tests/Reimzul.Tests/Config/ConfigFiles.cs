@@ -1,7 +1,6 @@
 using Reimzul.Config;
 using Reimzul.Tests.Support;
 
-
 namespace Reimzul.Tests.Config;
 
 /// <summary>Config files in a temp dir, loaded with a private environment so tests never share process state.</summary>

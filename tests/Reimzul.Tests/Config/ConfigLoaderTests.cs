@@ -1,7 +1,6 @@
 using Reimzul.Config;
 using Reimzul.Queue.Embedded;
 
-
 namespace Reimzul.Tests.Config;
 
 public sealed class ConfigLoaderTests : IDisposable

@@ -1,7 +1,6 @@
 using Reimzul.Config;
 using Reimzul.Rpm;
 
-
 namespace Reimzul.Tests.Config;
 
 public sealed class IniFileTests

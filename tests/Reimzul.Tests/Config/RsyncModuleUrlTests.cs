@@ -1,6 +1,5 @@
 using Reimzul.Config;
 
-
 namespace Reimzul.Tests.Config;
 
 public sealed class RsyncModuleUrlTests

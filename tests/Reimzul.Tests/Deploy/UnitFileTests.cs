@@ -1,6 +1,5 @@
 using Reimzul.Cli;
 
-
 namespace Reimzul.Tests.Deploy;
 
 /// <summary>What an operator relies on in every shipped unit, read from the files as systemd reads them.</summary>

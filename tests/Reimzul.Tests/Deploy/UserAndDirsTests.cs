@@ -1,7 +1,6 @@
 using Reimzul.Processes;
 using Reimzul.Tests.Support;
 
-
 namespace Reimzul.Tests.Deploy;
 
 /// <summary>The sysusers.d and tmpfiles.d snippets, applied for real by systemd's tools to an empty root dir.</summary>

@@ -1,7 +1,6 @@
 using Reimzul.Processes;
 using Reimzul.Tests.Support;
 
-
 namespace Reimzul.Tests.EndToEnd;
 
 /// <summary>A full results disk is reported and the job waits; it is built once there is room. Needs root (mounts a tmpfs).</summary>

@@ -1,7 +1,6 @@
 using Reimzul.Processes;
 using Reimzul.Tests.Support;
 
-
 namespace Reimzul.Tests.EndToEnd;
 
 /// <summary>A data dir and configuration of one machine's Reimzul, as an operator would lay it out.</summary>

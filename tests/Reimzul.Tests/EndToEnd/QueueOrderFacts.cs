@@ -1,6 +1,5 @@
 using Reimzul.Tests.Support;
 
-
 namespace Reimzul.Tests.EndToEnd;
 
 /// <summary>Priorities as the original: <c>--now</c> jobs overtake everything queued.</summary>

@@ -1,6 +1,5 @@
 using Reimzul.Tests.Support;
 
-
 namespace Reimzul.Tests.EndToEnd;
 
 /// <summary>One <c>reimzul up</c> with two workers, shared by the tests of a class (each uses its own target).</summary>

@@ -1,6 +1,5 @@
 using Reimzul.Messages;
 
-
 namespace Reimzul.Tests.History;
 
 /// <summary>Build events as a worker sends them, with defaults for the fields a test does not care about.</summary>

@@ -1,7 +1,6 @@
 using Reimzul.Processes;
 using Reimzul.Tests.Support;
 
-
 namespace Reimzul.Tests.Rpm;
 
 /// <summary>Real source and binary RPMs, built once for all RPM reader tests.</summary>

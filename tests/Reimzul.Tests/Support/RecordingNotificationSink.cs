@@ -1,7 +1,6 @@
 using Reimzul.Messages;
 using Reimzul.Notify;
 
-
 namespace Reimzul.Tests.Support;
 
 /// <summary>A notification sink that remembers what it was given, and fails on demand like a mail server that is down.</summary>

@@ -1,6 +1,5 @@
 using Reimzul.Processes;
 
-
 namespace Reimzul.Tests.Support;
 
 /// <summary>Reads a yum repo with dnf, a client nobody here wrote.</summary>

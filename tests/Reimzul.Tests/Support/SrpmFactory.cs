@@ -1,6 +1,5 @@
 using Reimzul.Processes;
 
-
 namespace Reimzul.Tests.Support;
 
 /// <summary>Builds small real source RPMs from specs written by the tests, with the host's rpmbuild.</summary>

@@ -1,7 +1,6 @@
 using Reimzul.Config;
 using Reimzul.Processes;
 
-
 namespace Reimzul.Tests.Support;
 
 /// <summary>A fresh data dir, and the ways store tests put builds into it and look at its repos.</summary>

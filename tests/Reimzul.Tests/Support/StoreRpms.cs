@@ -1,6 +1,5 @@
 using Reimzul.Processes;
 
-
 namespace Reimzul.Tests.Support;
 
 /// <summary>A binary RPM built for the store tests.</summary>

@@ -1,7 +1,6 @@
 using Reimzul.Messages;
 using Reimzul.Validation;
 
-
 namespace Reimzul.Tests.Validation;
 
 public sealed class InputRulesTests

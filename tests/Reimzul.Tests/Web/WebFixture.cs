@@ -1,6 +1,5 @@
 using Reimzul.Tests.Support;
 
-
 namespace Reimzul.Tests.Web;
 
 /// <summary>The test PKI and real SRPMs, made once for the web and remote tests (rpmbuild is the slow part).</summary>

@@ -1,6 +1,5 @@
 using Reimzul.Worker;
 
-
 namespace Reimzul.Tests.Worker;
 
 public sealed class BuildChainFacts

@@ -2,7 +2,6 @@ using Reimzul.Queue;
 using Reimzul.Queue.Beanstalk;
 using Reimzul.Tests.Support;
 
-
 namespace Reimzul.Tests.Queue.Beanstalk;
 
 /// <summary>The whole queue contract against a real beanstalkd (binlog on); time passes for real.</summary>

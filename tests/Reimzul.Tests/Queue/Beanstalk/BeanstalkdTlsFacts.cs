@@ -2,7 +2,6 @@ using Reimzul.Queue;
 using Reimzul.Queue.Beanstalk;
 using Reimzul.Tests.Support;
 
-
 namespace Reimzul.Tests.Queue.Beanstalk;
 
 /// <summary>TLS to beanstalkd behind a real stunnel, with certificates made for the test.</summary>

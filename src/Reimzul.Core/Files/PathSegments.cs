@@ -1,6 +1,5 @@
 using Reimzul.Validation;
 
-
 namespace Reimzul.Files;
 
 /// <summary>
@@ -9,7 +8,7 @@ namespace Reimzul.Files;
 /// <see cref="InputRules.TryValidatePathComponent"/>; this adds the store's own reserved name and
 /// a check of the joined path.
 /// </summary>
-internal static class StoreNames
+internal static class PathSegments
 {
     /// <summary>Throws <see cref="ArgumentException"/> unless <paramref name="value"/> is usable as one path segment.</summary>
     public static string Check(string? value, string what)
