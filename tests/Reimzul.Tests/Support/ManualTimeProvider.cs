@@ -3,6 +3,7 @@ namespace Reimzul.Tests.Support;
 /// <summary>
 /// A clock that moves only when a test advances it; due timers fire inside <see cref="Advance"/>.
 /// Unlike <see cref="FixedTimeProvider"/> it runs timers, for code that waits with <c>Task.Delay(span, time)</c>.
+/// Its timestamps (<see cref="TimeProvider.GetTimestamp"/>, <see cref="TimeProvider.GetElapsedTime(long)"/>) move with it too.
 /// </summary>
 internal sealed class ManualTimeProvider : TimeProvider
 {
@@ -17,6 +18,11 @@ internal sealed class ManualTimeProvider : TimeProvider
             return _now;
         }
     }
+
+    // One timestamp unit per tick: elapsed times come out exact.
+    public override long TimestampFrequency => TimeSpan.TicksPerSecond;
+
+    public override long GetTimestamp() => GetUtcNow().UtcTicks;
 
     public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
     {

@@ -34,7 +34,7 @@ public sealed class BeanstalkdJobQueue : IJobProducer, IJobConsumer, IQueueAdmin
         _client = client;
         _logger = logger;
         _reconnect = new RetryPolicy(options.ReconnectDelay, options.MaxReconnectDelay).Start(TimeProvider.System);
-        _held = new HeldJobs(() => _ = NudgeAsync());
+        _held = new HeldJobs(TimeProvider.System, () => _ = NudgeAsync());
     }
 
     /// <summary>How many times this session connected again after losing its connection.</summary>

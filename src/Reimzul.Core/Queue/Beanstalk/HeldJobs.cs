@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace Reimzul.Queue.Beanstalk;
 
 /// <summary>
@@ -11,18 +9,23 @@ namespace Reimzul.Queue.Beanstalk;
 internal sealed class HeldJobs : IDisposable
 {
     // A little past the TTR, so the server finds the reservation run out when the command arrives.
-    private static readonly TimeSpan Margin = TimeSpan.FromMilliseconds(50);
+    internal static readonly TimeSpan Margin = TimeSpan.FromMilliseconds(50);
 
     private readonly Lock _lock = new();
-    private readonly Dictionary<long, (TimeSpan Ttr, long Due)> _held = [];
+    // Due times are offsets from _start on the monotonic clock, so a change of wall-clock time moves none of them.
+    private readonly Dictionary<long, (TimeSpan Ttr, TimeSpan Due)> _held = [];
+    private readonly TimeProvider _time;
+    private readonly long _start;
     private readonly ITimer _timer;
     private readonly Action _ttrPassed;
     private bool _disposed;
 
-    public HeldJobs(Action ttrPassed)
+    public HeldJobs(TimeProvider time, Action ttrPassed)
     {
+        _time = time;
         _ttrPassed = ttrPassed;
-        _timer = TimeProvider.System.CreateTimer(static state => ((HeldJobs)state!).Fire(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        _start = time.GetTimestamp();
+        _timer = time.CreateTimer(static state => ((HeldJobs)state!).Fire(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
     }
 
     public void Reserved(long id, TimeSpan ttr)
@@ -51,7 +54,10 @@ internal sealed class HeldJobs : IDisposable
     {
         lock (_lock)
         {
-            _held.Remove(id);
+            if (_held.Remove(id))
+            {
+                Arm();
+            }
         }
     }
 
@@ -61,6 +67,7 @@ internal sealed class HeldJobs : IDisposable
         lock (_lock)
         {
             _held.Clear();
+            Arm();
         }
     }
 
@@ -73,19 +80,31 @@ internal sealed class HeldJobs : IDisposable
         }
     }
 
-    private static long Due(TimeSpan ttr) => Stopwatch.GetTimestamp() + (long)((ttr + Margin).TotalSeconds * Stopwatch.Frequency);
+    private TimeSpan Now => _time.GetElapsedTime(_start);
+
+    private TimeSpan Due(TimeSpan ttr) => Now + ttr + Margin;
 
     private void Fire()
     {
         lock (_lock)
         {
+            if (_disposed)
+            {
+                return;
+            }
             // The server takes a job whose TTR ran out; one callback covers every job due by now.
-            var now = Stopwatch.GetTimestamp();
-            foreach (var id in _held.Where(job => job.Value.Due <= now).Select(job => job.Key).ToList())
+            var now = Now;
+            var due = _held.Where(job => job.Value.Due <= now).Select(job => job.Key).ToList();
+            foreach (var id in due)
             {
                 _held.Remove(id);
             }
             Arm();
+            // A timer that fired a little early has re-armed for the rest; nothing is due yet.
+            if (due.Count == 0)
+            {
+                return;
+            }
         }
         _ttrPassed();
     }
@@ -102,7 +121,7 @@ internal sealed class HeldJobs : IDisposable
             _timer.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
             return;
         }
-        var next = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), _held.Values.Min(job => job.Due));
+        var next = _held.Values.Min(job => job.Due) - Now;
         _timer.Change(next > TimeSpan.Zero ? next : TimeSpan.Zero, Timeout.InfiniteTimeSpan);
     }
 }
