@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Http.Json;
 using Microsoft.Extensions.Logging;
 using Reimzul.Config;
 using Reimzul.Protocol;
@@ -16,33 +15,30 @@ namespace Reimzul.ResultStores;
 /// </summary>
 public sealed class HttpResultStore : IResultStore, IDisposable
 {
-    private const int BufferSize = 1 << 20;
-
     // Times one upload may arrive damaged (checksum mismatch) before it fails: a link that keeps damaging data is broken.
     private const int DamagedAttempts = 3;
-    private static readonly TimeSpan SmallRequestTimeout = TimeSpan.FromMinutes(5);
 
-    private readonly HttpClient _http;
+    private readonly BstoreClient _bstore;
     private readonly bool _ownsClient;
     private readonly RetryPolicy _retry;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
 
     /// <summary>
-    /// A store uploading through <paramref name="http"/>, whose base address is bstore's URL; the caller keeps owning it.
-    /// <paramref name="retry"/> paces the attempts while bstore is unreachable; each file that arrives counts as progress.
+    /// A store uploading through <paramref name="bstore"/>; the caller keeps owning it. <paramref name="retry"/> paces
+    /// the attempts while bstore is unreachable; each file that arrives counts as progress.
     /// </summary>
-    public HttpResultStore(HttpClient http, RetryPolicy retry, ILogger logger, TimeProvider? time = null)
-        : this(http, ownsClient: false, retry, logger, time)
+    public HttpResultStore(BstoreClient bstore, RetryPolicy retry, ILogger logger, TimeProvider? time = null)
+        : this(bstore, ownsClient: false, retry, logger, time)
     {
     }
 
-    private HttpResultStore(HttpClient http, bool ownsClient, RetryPolicy retry, ILogger logger, TimeProvider? time)
+    private HttpResultStore(BstoreClient bstore, bool ownsClient, RetryPolicy retry, ILogger logger, TimeProvider? time)
     {
-        ArgumentNullException.ThrowIfNull(http);
+        ArgumentNullException.ThrowIfNull(bstore);
         ArgumentNullException.ThrowIfNull(retry);
         ArgumentNullException.ThrowIfNull(logger);
-        _http = http;
+        _bstore = bstore;
         _ownsClient = ownsClient;
         _retry = retry;
         _logger = logger;
@@ -58,7 +54,7 @@ public sealed class HttpResultStore : IResultStore, IDisposable
     {
         ArgumentNullException.ThrowIfNull(config);
         var retry = RetryPolicy.Default with { GiveUpWithoutProgress = config.Bstore.UploadRetryLimit };
-        return new HttpResultStore(RemoteHttp.ForBstore(config), ownsClient: true, retry, logger, null);
+        return new HttpResultStore(BstoreClient.Create(config), ownsClient: true, retry, logger, null);
     }
 
     /// <exception cref="InvalidDataException">The result dir cannot be uploaded (a subdirectory, a bad name); retrying will not help.</exception>
@@ -85,14 +81,14 @@ public sealed class HttpResultStore : IResultStore, IDisposable
                 }
                 catch (RemoteServiceException ex) when (ex.Status == HttpStatusCode.UnprocessableEntity && ++damaged >= DamagedAttempts)
                 {
-                    throw new IOException($"upload of {location} to {_http.BaseAddress} arrived damaged {damaged} times; last: {ex.Message}", ex);
+                    throw new IOException($"upload of {location} to {_bstore.BaseAddress} arrived damaged {damaged} times; last: {ex.Message}", ex);
                 }
             },
             // Once the damaged limit is reached, the failure it raised is final.
             ex => damaged < DamagedAttempts && IsWorthRetrying(ex),
             (ex, decision) => _logger.LogWarning("upload of {Location} to {Bstore} failed ({Reason}); retry in {Delay:0.0} s",
-                location, _http.BaseAddress, ex.Message, decision.Delay.TotalSeconds),
-            (ex, decision) => new IOException($"upload of {location} to {_http.BaseAddress} did not arrive: {decision.GiveUpReason}; last error: {ex.Message}", ex),
+                location, _bstore.BaseAddress, ex.Message, decision.Delay.TotalSeconds),
+            (ex, decision) => new IOException($"upload of {location} to {_bstore.BaseAddress} did not arrive: {decision.GiveUpReason}; last error: {ex.Message}", ex),
             cancellationToken);
         _logger.LogInformation("stored result {Location} on bstore ({Url})", location, url);
 
@@ -110,12 +106,7 @@ public sealed class HttpResultStore : IResultStore, IDisposable
     /// <summary>One round: declare, send what bstore lacks, commit. Returns where the result is served.</summary>
     private async Task<string> TryUploadAsync(ResultManifest manifest, string resultDir, RetrySchedule schedule, CancellationToken cancellationToken)
     {
-        UploadState state;
-        using (var timeout = Timeout(SmallRequestTimeout, cancellationToken))
-        using (var response = await _http.PostAsJsonAsync(RemoteProtocol.ResultsPath.TrimStart('/'), manifest, RemoteJsonContext.Default.ResultManifest, timeout.Token))
-        {
-            state = await RemoteResponses.ReadAsync(response, RemoteJsonContext.Default.UploadState, cancellationToken);
-        }
+        var state = await _bstore.DeclareAsync(manifest, cancellationToken);
         if (state.Complete)
         {
             return state.Location;
@@ -128,37 +119,10 @@ public sealed class HttpResultStore : IResultStore, IDisposable
             {
                 throw new RemoteServiceException($"bstore asked for '{name}', which is not in the manifest");
             }
-            await SendFileAsync(state.UploadId, name, Path.Combine(resultDir, name), size, cancellationToken);
+            await _bstore.SendFileAsync(state.UploadId, name, Path.Combine(resultDir, name), size, cancellationToken);
             schedule.Progressed();
         }
-
-        using (var timeout = Timeout(SmallRequestTimeout, cancellationToken))
-        using (var response = await _http.PostAsync(RemoteProtocol.CommitPath(state.UploadId).TrimStart('/'), content: null, timeout.Token))
-        {
-            var committed = await RemoteResponses.ReadAsync(response, RemoteJsonContext.Default.CommitResult, cancellationToken);
-            return committed.Url;
-        }
-    }
-
-    private async Task SendFileAsync(string uploadId, string name, string path, long size, CancellationToken cancellationToken)
-    {
-        var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.Asynchronous | FileOptions.SequentialScan);
-        await using (file)
-        {
-            if (file.Length != size)
-            {
-                throw new InvalidDataException($"{path} changed while it was being uploaded ({size} bytes in the manifest, {file.Length} now)");
-            }
-            // Generous for a slow link, yet a stalled connection does not hold the worker for ever.
-            using var timeout = Timeout(TimeSpan.FromMinutes(2) + TimeSpan.FromSeconds(size / (1024.0 * 1024)), cancellationToken);
-            using var request = new HttpRequestMessage(HttpMethod.Put, RemoteProtocol.ResultFilePath(uploadId, name).TrimStart('/'))
-            {
-                Content = new StreamContent(file, BufferSize),
-            };
-            request.Content.Headers.ContentLength = size;
-            using var response = await _http.SendAsync(request, timeout.Token);
-            await RemoteResponses.EnsureSuccessAsync(response, cancellationToken);
-        }
+        return (await _bstore.CommitAsync(state.UploadId, cancellationToken)).Url;
     }
 
     // Unreachable or failing bstore, timeouts, damaged files, and uploads that vanished or changed under us (begin again).
@@ -174,18 +138,11 @@ public sealed class HttpResultStore : IResultStore, IDisposable
         _ => false,
     };
 
-    private static CancellationTokenSource Timeout(TimeSpan after, CancellationToken cancellationToken)
-    {
-        var source = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        source.CancelAfter(after);
-        return source;
-    }
-
     public void Dispose()
     {
         if (_ownsClient)
         {
-            _http.Dispose();
+            _bstore.Dispose();
         }
     }
 }

@@ -27,7 +27,7 @@ public sealed class HttpResultStoreTests(WebFixture fixture) : IAsyncDisposable
         var certificate = fixture.Certificates.Client(cn, otherCa);
         HttpMessageHandler handler = RemoteHttp.CreateHandler(new TlsOptions { CaCert = fixture.Certificates.CaCertPath, ClientCert = certificate.CertPath, ClientKey = certificate.KeyPath });
         var http = new HttpClient(wrap is null ? handler : wrap(handler)) { BaseAddress = url };
-        return (new HttpResultStore(http, retry ?? Quick, log), http);
+        return (new HttpResultStore(new BstoreClient(http), retry ?? Quick, log), http);
     }
 
     [Fact]

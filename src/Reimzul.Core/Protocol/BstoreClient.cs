@@ -1,0 +1,92 @@
+using System.Net.Http.Json;
+using Reimzul.Config;
+
+namespace Reimzul.Protocol;
+
+/// <summary>
+/// bstore's client: the three calls of a result upload — declare the manifest, send each file bstore lacks, commit.
+/// Refusals arrive as <see cref="RemoteServiceException"/> carrying bstore's reason; an unreachable bstore as
+/// <see cref="HttpRequestException"/>; a request that took too long as <see cref="OperationCanceledException"/>.
+/// Retrying is the caller's business.
+/// </summary>
+public sealed class BstoreClient : IDisposable
+{
+    private const int BufferSize = 1 << 20;
+    private static readonly TimeSpan SmallRequestTimeout = TimeSpan.FromMinutes(5);
+
+    private readonly HttpClient _http;
+    private readonly bool _ownsClient;
+
+    /// <summary>A client on <paramref name="http"/>, whose base address is bstore's URL; the caller keeps owning it.</summary>
+    public BstoreClient(HttpClient http)
+        : this(http, ownsClient: false)
+    {
+    }
+
+    private BstoreClient(HttpClient http, bool ownsClient)
+    {
+        ArgumentNullException.ThrowIfNull(http);
+        _http = http;
+        _ownsClient = ownsClient;
+    }
+
+    /// <summary>A client of <c>[bstore] url</c> with the configured TLS and token.</summary>
+    /// <exception cref="ConfigException">A configured certificate, key or token file cannot be used.</exception>
+    public static BstoreClient Create(ReimzulConfig config) => new(RemoteHttp.ForBstore(config), ownsClient: true);
+
+    public Uri? BaseAddress => _http.BaseAddress;
+
+    /// <summary>Declares a result; bstore answers what it still lacks, or that the result is in place already.</summary>
+    public async Task<UploadState> DeclareAsync(ResultManifest manifest, CancellationToken cancellationToken)
+    {
+        using var timeout = Timeout(SmallRequestTimeout, cancellationToken);
+        using var response = await _http.PostAsJsonAsync(RemoteProtocol.ResultsPath.TrimStart('/'), manifest, RemoteJsonContext.Default.ResultManifest, timeout.Token);
+        return await RemoteResponses.ReadAsync(response, RemoteJsonContext.Default.UploadState, cancellationToken);
+    }
+
+    /// <summary>Sends one file of a declared upload; <paramref name="size"/> is the manifest's.</summary>
+    /// <exception cref="InvalidDataException">The file's size is no longer the manifest's.</exception>
+    public async Task SendFileAsync(string uploadId, string name, string path, long size, CancellationToken cancellationToken)
+    {
+        var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.Asynchronous | FileOptions.SequentialScan);
+        await using (file)
+        {
+            if (file.Length != size)
+            {
+                throw new InvalidDataException($"{path} changed while it was being uploaded ({size} bytes in the manifest, {file.Length} now)");
+            }
+            // Generous for a slow link, yet a stalled connection does not hold the worker for ever.
+            using var timeout = Timeout(TimeSpan.FromMinutes(2) + TimeSpan.FromSeconds(size / (1024.0 * 1024)), cancellationToken);
+            using var request = new HttpRequestMessage(HttpMethod.Put, RemoteProtocol.ResultFilePath(uploadId, name).TrimStart('/'))
+            {
+                Content = new StreamContent(file, BufferSize),
+            };
+            request.Content.Headers.ContentLength = size;
+            using var response = await _http.SendAsync(request, timeout.Token);
+            await RemoteResponses.EnsureSuccessAsync(response, cancellationToken);
+        }
+    }
+
+    /// <summary>Moves a complete upload into the repo; answers where it is served.</summary>
+    public async Task<CommitResult> CommitAsync(string uploadId, CancellationToken cancellationToken)
+    {
+        using var timeout = Timeout(SmallRequestTimeout, cancellationToken);
+        using var response = await _http.PostAsync(RemoteProtocol.CommitPath(uploadId).TrimStart('/'), content: null, timeout.Token);
+        return await RemoteResponses.ReadAsync(response, RemoteJsonContext.Default.CommitResult, cancellationToken);
+    }
+
+    private static CancellationTokenSource Timeout(TimeSpan after, CancellationToken cancellationToken)
+    {
+        var source = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        source.CancelAfter(after);
+        return source;
+    }
+
+    public void Dispose()
+    {
+        if (_ownsClient)
+        {
+            _http.Dispose();
+        }
+    }
+}
