@@ -116,19 +116,24 @@ public abstract class QueueConsumer(IJobQueueFactory queues, ILogger logger, Tim
             disposition = JobDisposition.Release(delay, ex.Message);
         }
 
-        switch (disposition.Action)
+        var held = disposition.Action switch
         {
-            case JobDisposition.Kind.Delete:
-                await job.DeleteAsync(CancellationToken.None);
-                break;
-            case JobDisposition.Kind.Release:
-                await job.ReleaseAsync(disposition.Delay, CancellationToken.None);
-                break;
-            case JobDisposition.Kind.Bury:
-                logger.LogError("job {Id} on {Tube} buried: {Reason}; body: {Body}", job.Id, job.Tube, disposition.Reason, Truncate(job.Body));
-                await job.BuryAsync(disposition.Reason ?? "no reason given", CancellationToken.None);
-                break;
+            JobDisposition.Kind.Delete => await job.DeleteAsync(CancellationToken.None),
+            JobDisposition.Kind.Release => await job.ReleaseAsync(disposition.Delay, CancellationToken.None),
+            _ => await BuryAsync(job, disposition.Reason ?? "no reason given"),
+        };
+        if (!held)
+        {
+            // Its TTR ran out (or the connection to the server was lost): another worker may be doing it again.
+            logger.LogWarning("job {Id} on {Tube} was no longer held by this worker when it was to be {Action}; the queue hands it out again",
+                job.Id, job.Tube, disposition.Action switch { JobDisposition.Kind.Delete => "deleted", JobDisposition.Kind.Release => "released", _ => "buried" });
         }
+    }
+
+    private async Task<bool> BuryAsync(IReservedJob job, string reason)
+    {
+        logger.LogError("job {Id} on {Tube} buried: {Reason}; body: {Body}", job.Id, job.Tube, reason, Truncate(job.Body));
+        return await job.BuryAsync(reason, CancellationToken.None);
     }
 
     private static string Truncate(string body) => body.Length <= 500 ? body : body[..500] + "…";

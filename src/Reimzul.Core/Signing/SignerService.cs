@@ -27,7 +27,8 @@ public sealed class SignerService(
         }
         catch (ArgumentException ex)
         {
-            return JobDisposition.Bury(ex.Message);
+            // The message says what is wrong; the parameter name .NET appends says nothing to an operator.
+            return JobDisposition.Bury(ex.ParamName is null ? ex.Message : ex.Message.Replace($" (Parameter '{ex.ParamName}')", "", StringComparison.Ordinal));
         }
         return JobDisposition.Delete;
     }

@@ -77,6 +77,7 @@ public sealed class BuildWorker(
         if (!InputRules.TryValidatePathComponent("package name", srpm.Name, out var badName)
             || !InputRules.TryValidatePathComponent("version-release", srpm.Evr, out badName))
         {
+            TryDelete(fetchDir);
             return await RejectAsync(job, baseEvent with { PkgName = PkgNameFromFileName(request.Srpm) }, $"SRPM {request.Srpm}: {badName}", stoppingToken);
         }
 

@@ -85,6 +85,7 @@ public sealed class SignerServiceFacts(StoreRpms rpms) : IAsyncLifetime, IDispos
 
         Assert.Equal((id, body), (buried.Id, buried.Body));
         Assert.Contains(reason, buried.Reason, StringComparison.Ordinal);
+        Assert.DoesNotContain("(Parameter", buried.Reason, StringComparison.Ordinal);
         Assert.False(Directory.Exists(_layout.Paths.Tosign), "something was staged");
     }
 
