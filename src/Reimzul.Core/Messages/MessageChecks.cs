@@ -9,15 +9,17 @@ namespace Reimzul.Messages;
 /// </summary>
 public static class MessageChecks
 {
-    /// <summary>A job of a build tube, as a worker builds it.</summary>
-    public static bool TryReadBuildJob(string body, out BuildJob job, out string error)
+    /// <summary>A job taken from build tube <paramref name="tube"/>, as a worker builds it.</summary>
+    public static bool TryReadBuildJob(string tube, string body, out BuildJob job, out string error)
     {
+        ArgumentNullException.ThrowIfNull(tube);
         if (!MessageJson.TryParseBuildJob(body, out job, out error))
         {
             return false;
         }
         return InputRules.TryValidateSrpmFileName(job.Srpm, out error)
             && Arches.TryValidate(job.Arch, out error)
+            && Arches.TryValidateTube(job.Arch, tube, out error)
             && InputRules.TryValidateTarget(job.Target, out error)
             && InputRules.TryValidateDisttag(job.Disttag, out error);
     }
@@ -38,7 +40,7 @@ public static class MessageChecks
             Tubes.Notify => MessageJson.TryParseBuildEvent(body, out _, out error),
             Tubes.Createrepo => TryReadCreaterepoRequest(body, out _, out error),
             Tubes.Tosign => MessageJson.TryParseTosignRequest(body, out _, out error),
-            _ when Tubes.BuildTubes.Contains(tube) => TryReadBuildJob(body, out _, out error),
+            _ when Tubes.BuildTubes.Contains(tube) => TryReadBuildJob(tube, body, out _, out error),
             _ => Unknown(out error),
         };
         return usable ? null : error;
