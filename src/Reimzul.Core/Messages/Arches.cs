@@ -51,4 +51,19 @@ public static class Arches
             : $"unknown arch {Printable.Quote(arch)}; known arches: {known}";
         return false;
     }
+
+    /// <summary>
+    /// A job of <paramref name="arch"/> (already validated) taken from <paramref name="tube"/>: only from the tube its arch
+    /// routes to, since a builder builds whatever its tubes hold, and a foreign arch would be cross-built and published.
+    /// </summary>
+    public static bool TryValidateTube(string arch, string tube, out string error)
+    {
+        ArgumentNullException.ThrowIfNull(arch);
+        ArgumentNullException.ThrowIfNull(tube);
+        var expected = BuildTube(arch);
+        error = expected == tube
+            ? ""
+            : $"arch {Printable.Quote(arch)} does not belong on tube {Printable.Quote(tube)}: it is built from tube {expected}";
+        return error.Length == 0;
+    }
 }

@@ -14,4 +14,7 @@ public static class BuildStatus
     public const string Override = "Override";
 
     public static readonly IReadOnlyList<string> All = [Building, Success, Failed, Done, Override];
+
+    /// <summary>What a worker announces on <c>notify</c>; the others are set in the history only.</summary>
+    public static readonly IReadOnlyList<string> Events = [Building, Success, Failed];
 }

@@ -20,7 +20,7 @@ public sealed class NotifierService(
 
     protected override async Task<JobDisposition> HandleAsync(IReservedJob job, CancellationToken stoppingToken)
     {
-        if (!MessageJson.TryParseBuildEvent(job.Body, out var buildEvent, out var error))
+        if (!MessageChecks.TryReadBuildEvent(job.Body, out var buildEvent, out var error))
         {
             return JobDisposition.Bury(error);
         }

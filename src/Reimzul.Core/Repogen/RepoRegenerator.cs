@@ -56,6 +56,22 @@ public sealed class RepoRegenerator
     }
 
     /// <summary>
+    /// Why <paramref name="target"/> is no repo to regenerate under <paramref name="repoRoot"/>: null when a build was
+    /// ever stored for it (its directory exists). createrepo_c would otherwise create an empty repo for a mistyped target.
+    /// </summary>
+    public static string? NeverBuilt(string repoRoot, string target)
+    {
+        ArgumentNullException.ThrowIfNull(repoRoot);
+        var repoDir = PathSegments.Under(repoRoot, PathSegments.Check(target, "target"));
+        return Directory.Exists(repoDir)
+            ? null
+            : $"target {target} has no builds: {repoDir} does not exist; not creating an empty repo";
+    }
+
+    /// <summary>Why <paramref name="target"/> is no repo of this store to regenerate; null when it has builds.</summary>
+    public string? NeverBuilt(string target) => NeverBuilt(paths.Repo, target);
+
+    /// <summary>
     /// Runs createrepo_c on <paramref name="target"/> until every request made so far is covered.
     /// Returns at once, <see cref="RepogenReport.Busy"/>, when another runner holds the target: it
     /// will see the requests. A failed run ends the call and leaves the target dirty for a later call.

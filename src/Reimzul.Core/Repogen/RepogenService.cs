@@ -45,6 +45,10 @@ public sealed class RepogenService(
         {
             return JobDisposition.Bury(error);
         }
+        if (regenerator.NeverBuilt(request.Target) is { } neverBuilt)
+        {
+            return JobDisposition.Bury(neverBuilt);
+        }
         await regenerator.RequestAsync(request.Target, stoppingToken);
         Signal();
         return JobDisposition.Delete;

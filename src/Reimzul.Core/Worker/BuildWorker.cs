@@ -31,7 +31,7 @@ public sealed class BuildWorker(
 
     protected override async Task<JobDisposition> HandleAsync(IReservedJob job, CancellationToken stoppingToken)
     {
-        if (!MessageChecks.TryReadBuildJob(job.Body, out var request, out var invalid))
+        if (!MessageChecks.TryReadBuildJob(job.Tube, job.Body, out var request, out var invalid))
         {
             return JobDisposition.Bury(invalid);
         }
