@@ -20,6 +20,18 @@ public sealed class CommonOptions
         HelpName = "DIR",
     };
 
+    public CommonOptions()
+    {
+        // A usage error (exit code 2) before anything runs, not an I/O failure in the first role that writes there.
+        DataDir.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<string?>() is { } dir && !string.IsNullOrWhiteSpace(dir) && PathChecks.WhyNotADirectory(dir) is { } why)
+            {
+                result.AddError($"--data-dir '{dir}' {why}");
+            }
+        });
+    }
+
     /// <summary>Loads the configuration; bad config becomes a <see cref="CliException"/> naming file, key and reason.</summary>
     public ReimzulConfig Load(ParseResult parseResult)
     {
