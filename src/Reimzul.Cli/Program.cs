@@ -1,3 +1,3 @@
 using Reimzul.Cli;
 
-return await ReimzulCommandLine.Build().Parse(args).InvokeAsync(new() { ProcessTerminationTimeout = null });
+return await ReimzulCommandLine.RunAsync(args);

@@ -47,15 +47,96 @@ public static class ConfigLoader
     /// </summary>
     /// <exception cref="ConfigException">A named config file is missing or unreadable, or a value is wrong.</exception>
     public static ReimzulConfig Load(string? configPath, string? dataDirOverride) =>
-        Load(configPath, dataDirOverride, Environment.GetEnvironmentVariable, SystemConfigPath);
+        Load(configPath, dataDirOverride, Environment.GetEnvironmentVariable, SystemConfigPath, checkFiles: true);
 
-    /// <summary>As <see cref="Load(string?, string?)"/>, with the environment and the system config path given (tests).</summary>
-    internal static ReimzulConfig Load(string? configPath, string? dataDirOverride, Func<string, string?> environment, string systemConfigPath)
+    /// <summary>
+    /// As <see cref="Load(string?, string?)"/>, with the environment and the system config path given (tests);
+    /// <paramref name="checkFiles"/> also checks the named files and dirs on this host (see <see cref="CheckFiles"/>).
+    /// </summary>
+    internal static ReimzulConfig Load(string? configPath, string? dataDirOverride, Func<string, string?> environment, string systemConfigPath, bool checkFiles)
     {
         var file = FindConfigFile(configPath, environment, systemConfigPath);
         var ini = file is null ? IniFile.Parse("", "(no config file)") : IniFile.Load(file);
         CheckKnown(ini);
-        return Build(ini, file, NonEmpty(dataDirOverride) ?? NonEmpty(environment(DataDirEnvironmentVariable)));
+        var (dataDir, dataDirSource) = NonEmpty(dataDirOverride) is { } given ? (given, "given")
+            : NonEmpty(environment(DataDirEnvironmentVariable)) is { } fromEnvironment ? (fromEnvironment, $"from {DataDirEnvironmentVariable}")
+            : (null, null);
+        var config = Build(ini, file, dataDir);
+        if (checkFiles)
+        {
+            CheckFiles(ini, config, dataDirSource);
+        }
+        return config;
+    }
+
+    /// <summary>
+    /// Every file the config names must be there and readable, every dir must be there or creatable: a missing CA
+    /// certificate would otherwise have a worker retry for ever, a data dir under a plain file fail in the first role
+    /// that writes there. Keys left out or empty name nothing and are not checked.
+    /// </summary>
+    private static void CheckFiles(IniFile ini, ReimzulConfig config, string? dataDirSource)
+    {
+        ConfigSection Section(string name) => new(ini.Source, name, ini.Section(name));
+        var paths = Section("paths");
+        var dataDirEntry = paths.Raw?.Entry("data_dir");
+        ConfigException DataDirError(string reason) =>
+            dataDirSource is null && dataDirEntry is not null
+                ? paths.Error(dataDirEntry, $"'{config.Paths.DataDir}' {reason}")
+                : new ConfigException(ini.Source, null, $"data dir '{config.Paths.DataDir}' ({dataDirSource ?? "the default"}) {reason}");
+
+        if (PathChecks.WhyNotADirectory(config.Paths.DataDir) is { } dataDirProblem)
+        {
+            throw DataDirError(dataDirProblem);
+        }
+        var tree = new (ConfigSection Section, string Key, string Path, bool IsDir)[]
+        {
+            (paths, "incoming", config.Paths.Incoming, true),
+            (paths, "results", config.Paths.Results, true),
+            (paths, "repo", config.Paths.Repo, true),
+            (paths, "tosign", config.Paths.Tosign, true),
+            (paths, "cache", config.Paths.Cache, true),
+            (paths, "mock_configs", config.Paths.MockConfigs, true),
+            (paths, "queue_db", config.Paths.QueueDatabase, false),
+            (paths, "history_db", config.Paths.HistoryDatabase, false),
+            (Section("logs"), "logfile", config.Paths.LogFile, false),
+        };
+        foreach (var (section, key, path, isDir) in tree)
+        {
+            if ((isDir ? PathChecks.WhyNotADirectory(path) : PathChecks.WhyNoFileCanGoThere(path)) is { } why)
+            {
+                throw section.Raw?.Entry(key) is { } entry
+                    ? section.Error(entry, $"'{path}' {why}")
+                    : DataDirError($"cannot hold {key}: '{path}' {why}");
+            }
+        }
+
+        var files = new (string Section, string Key, string? Path)[]
+        {
+            ("queue", "ca_cert", config.Queue.CaCert),
+            ("queue", "tls_cert", config.Queue.TlsCert),
+            ("queue", "tls_key", config.Queue.TlsKey),
+            ("controller", "tokens", config.Controller.Http.Tokens),
+            ("controller", "token_file", config.Controller.Http.TokenFile),
+            ("bstore", "tokens", config.Bstore.Http.Tokens),
+            ("bstore", "token_file", config.Bstore.Http.TokenFile),
+            ("bstore", "rsync_password_file", config.BstoreRsync?.PasswordFile),
+            ("tls", "ca_cert", config.Tls.CaCert),
+            ("tls", "server_cert", config.Tls.ServerCert),
+            ("tls", "server_key", config.Tls.ServerKey),
+            ("tls", "client_cert", config.Tls.ClientCert),
+            ("tls", "client_key", config.Tls.ClientKey),
+            ("mqtt", "ca_cert", config.Mqtt.CaCert),
+            ("mqtt", "tls_cert", config.Mqtt.TlsCert),
+            ("mqtt", "tls_key", config.Mqtt.TlsKey),
+        };
+        foreach (var (name, key, path) in files)
+        {
+            var section = Section(name);
+            if (path is not null && section.Raw?.Entry(key) is { } entry && PathChecks.WhyNotAReadableFile(path) is { } why)
+            {
+                throw section.Error(entry, $"'{path}' {why}");
+            }
+        }
     }
 
     private static string? FindConfigFile(string? configPath, Func<string, string?> environment, string systemConfigPath)

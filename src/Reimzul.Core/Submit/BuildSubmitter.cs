@@ -47,7 +47,9 @@ public sealed class BuildSubmitter
         SubmitChecks.ArchTargetAndDisttag(order);
         SubmitChecks.Name(order.Srpm);
         var path = Path.Combine(Incoming, order.Srpm);
-        SubmitChecks.Check(File.Exists(path), $"SRPM '{order.Srpm}' is not in the incoming dir {Incoming} (give a path, e.g. ./{order.Srpm}, to upload a local file)");
+        var why = SrpmFileKind.WhyNotARegularFile(path, out var missing);
+        SubmitChecks.Check(!missing, $"SRPM '{order.Srpm}' is not in the incoming dir {Incoming} (give a path, e.g. ./{order.Srpm}, to upload a local file)");
+        SubmitChecks.Check(why is null, $"SRPM '{order.Srpm}' in the incoming dir {why}");
         SubmitChecks.Source(path, order.Srpm);
 
         var job = BuildJob.Submitted(order.Srpm, order.Arch, order.Target, order.Disttag, order.Scratch, submitter);

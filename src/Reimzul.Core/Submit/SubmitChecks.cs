@@ -23,7 +23,11 @@ internal static class SubmitChecks
     {
         var name = Path.GetFileName(path);
         Name(name);
-        Check(File.Exists(path), $"SRPM file '{path}' does not exist");
+        // Before anything opens it: reading a FIFO would block for ever.
+        if (SrpmFileKind.WhyNotARegularFile(path) is { } why)
+        {
+            throw new SubmitRefusedException($"SRPM file '{path}' {why}");
+        }
         Source(path, path);
         return name;
     }
@@ -38,6 +42,10 @@ internal static class SubmitChecks
         catch (Exception ex) when (ex is RpmFormatException or IOException)
         {
             throw new SubmitRefusedException($"'{shownAs}' is not a usable source RPM: {ex.Message}", ex);
+        }
+        catch (UnauthorizedAccessException ex)
+        {
+            throw new SubmitRefusedException($"SRPM file '{shownAs}' cannot be read (permission denied)", ex);
         }
     }
 

@@ -10,8 +10,8 @@ namespace Reimzul.Submit;
 public sealed record SubmitOrder(string Srpm, string Arch, string Target, string Disttag, bool Scratch, bool Now)
 {
     /// <summary>
-    /// <see cref="Srpm"/> is a local file to place in incoming (it contains a '/' or a file of that name exists here),
-    /// not the name of an SRPM already there.
+    /// <see cref="Srpm"/> is a local file to place in incoming (it contains a '/' or something of that name is here,
+    /// so a directory or a dangling symlink is refused as what it is), not the name of an SRPM already there.
     /// </summary>
-    public bool SrpmIsLocalFile() => Srpm.Contains('/', StringComparison.Ordinal) || File.Exists(Srpm);
+    public bool SrpmIsLocalFile() => Srpm.Contains('/', StringComparison.Ordinal) || SrpmFileKind.Exists(Srpm);
 }

@@ -23,8 +23,13 @@ public sealed class ConfigFiles : IDisposable
         return path;
     }
 
+    /// <summary>Reads and checks the values only: the files and dirs they name need not exist.</summary>
     public ReimzulConfig Load(string? configPath = null, string? dataDirOverride = null) =>
-        ConfigLoader.Load(configPath, dataDirOverride, key => Environment.GetValueOrDefault(key), SystemConfigPath);
+        ConfigLoader.Load(configPath, dataDirOverride, key => Environment.GetValueOrDefault(key), SystemConfigPath, checkFiles: false);
+
+    /// <summary>As the program loads it: the files and dirs it names are checked on this host too.</summary>
+    public ReimzulConfig LoadOnThisHost(string? configPath = null, string? dataDirOverride = null) =>
+        ConfigLoader.Load(configPath, dataDirOverride, key => Environment.GetValueOrDefault(key), SystemConfigPath, checkFiles: true);
 
     /// <summary>Loads <paramref name="text"/> from a file and returns the error it causes.</summary>
     public ConfigException Error(string text, out string path)

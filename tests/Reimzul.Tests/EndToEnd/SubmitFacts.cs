@@ -75,6 +75,54 @@ public sealed class SubmitFacts : IDisposable
     }
 
     [Fact]
+    public async Task AFifoIsRefusedAsAFifoWithoutWaitingForAWriter()
+    {
+        var fifo = Path.Combine(_install.Sources, "fifo-1.0-1.src.rpm");
+        var made = await ProcessRunner.Default.RunAsync(new ProcessSpec("mkfifo", [fifo]));
+        Assert.True(made.Succeeded, made.StandardError);
+        await AssertRefusedWithAsync(fifo, $"reimzul: SRPM file '{fifo}' is a FIFO, not a regular file");
+    }
+
+    [Fact]
+    public async Task ADirectoryIsRefusedAsADirectory()
+    {
+        var directory = Path.Combine(_install.Sources, "dir-1.0-1.src.rpm");
+        Directory.CreateDirectory(directory);
+        await AssertRefusedWithAsync(directory, $"reimzul: SRPM file '{directory}' is a directory, not a regular file");
+    }
+
+    [Fact]
+    public async Task ADeviceIsRefusedAsADevice()
+    {
+        var link = Path.Combine(_install.Sources, "null-1.0-1.src.rpm");
+        File.CreateSymbolicLink(link, "/dev/null");
+        await AssertRefusedWithAsync(link, $"reimzul: SRPM file '{link}' is a character device, not a regular file");
+    }
+
+    [Fact]
+    public async Task ADanglingSymlinkIsRefusedAsOneWithExitCode2()
+    {
+        var link = Path.Combine(_install.Sources, "gone-1.0-1.src.rpm");
+        File.CreateSymbolicLink(link, "/nonexistent/gone-1.0-1.src.rpm");
+        await AssertRefusedWithAsync(link, $"reimzul: SRPM file '{link}' is a dangling symlink (to '/nonexistent/gone-1.0-1.src.rpm')");
+    }
+
+    [Fact]
+    public async Task AFifoInTheIncomingDirIsRefusedByName()
+    {
+        var incoming = Path.Combine(_install.DataDir, "incoming");
+        Directory.CreateDirectory(incoming);
+        var made = await ProcessRunner.Default.RunAsync(new ProcessSpec("mkfifo", [Path.Combine(incoming, "queued-fifo-1.0-1.src.rpm")]));
+        Assert.True(made.Succeeded, made.StandardError);
+
+        var result = await _install.RunAsync("submit", "-s", "queued-fifo-1.0-1.src.rpm", "-a", "x86_64", "-t", "c7", "-d", ".el7");
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Equal("reimzul: SRPM 'queued-fifo-1.0-1.src.rpm' in the incoming dir is a FIFO, not a regular file", result.StandardError.TrimEnd());
+        await AssertNothingQueuedAsync();
+    }
+
+    [Fact]
     public async Task AGoodSubmitCopiesTheSrpmToIncomingAndQueuesOneJob()
     {
         var srpm = await _install.MakeSrpmAsync(SrpmFactory.NoarchSpec("queued"));
@@ -113,6 +161,15 @@ public sealed class SubmitFacts : IDisposable
         var result = await _install.RunAsync("submit", "-s", path, "-a", "x86_64", "-t", "c7", "-d", ".el7");
         Assert.Equal(2, result.ExitCode);
         Assert.Contains(expected, result.StandardError, StringComparison.OrdinalIgnoreCase);
+        Assert.False(File.Exists(Path.Combine(_install.DataDir, "incoming", Path.GetFileName(path))), "a refused SRPM must not reach incoming");
+        await AssertNothingQueuedAsync();
+    }
+
+    private async Task AssertRefusedWithAsync(string path, string expectedLine)
+    {
+        var result = await _install.RunAsync("submit", "-s", path, "-a", "x86_64", "-t", "c7", "-d", ".el7");
+        Assert.Equal(2, result.ExitCode);
+        Assert.Equal(expectedLine, result.StandardError.TrimEnd());
         Assert.False(File.Exists(Path.Combine(_install.DataDir, "incoming", Path.GetFileName(path))), "a refused SRPM must not reach incoming");
         await AssertNothingQueuedAsync();
     }

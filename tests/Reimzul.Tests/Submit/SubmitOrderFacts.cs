@@ -2,7 +2,7 @@ using Reimzul.Submit;
 
 namespace Reimzul.Tests.Submit;
 
-/// <summary>The one rule for "is this a local file": it contains a '/' or a file of that name exists here.</summary>
+/// <summary>The one rule for "is this a local file": it contains a '/' or something of that name is here.</summary>
 public sealed class SubmitOrderFacts
 {
     private static SubmitOrder Order(string srpm) => new(srpm, "x86_64", "c7", ".el7", Scratch: false, Now: false);
@@ -24,6 +24,36 @@ public sealed class SubmitOrderFacts
     {
         var name = $"here-{Guid.NewGuid():N}-1.0-1.src.rpm";
         File.WriteAllText(name, "");
+        try
+        {
+            Assert.True(Order(name).SrpmIsLocalFile());
+        }
+        finally
+        {
+            File.Delete(name);
+        }
+    }
+
+    [Fact]
+    public void ABareNameOfADirectoryHereIsALocalFileSoItIsRefusedAsWhatItIs()
+    {
+        var name = $"dir-{Guid.NewGuid():N}-1.0-1.src.rpm";
+        Directory.CreateDirectory(name);
+        try
+        {
+            Assert.True(Order(name).SrpmIsLocalFile());
+        }
+        finally
+        {
+            Directory.Delete(name);
+        }
+    }
+
+    [Fact]
+    public void ABareNameOfADanglingSymlinkHereIsALocalFile()
+    {
+        var name = $"gone-{Guid.NewGuid():N}-1.0-1.src.rpm";
+        File.CreateSymbolicLink(name, "/nonexistent/" + name);
         try
         {
             Assert.True(Order(name).SrpmIsLocalFile());
