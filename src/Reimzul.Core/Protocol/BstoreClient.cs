@@ -9,13 +9,10 @@ namespace Reimzul.Protocol;
 /// <see cref="HttpRequestException"/>; a request that took too long as <see cref="OperationCanceledException"/>.
 /// Retrying is the caller's business.
 /// </summary>
-public sealed class BstoreClient : IDisposable
+public sealed class BstoreClient : ServiceClient
 {
     private const int BufferSize = 1 << 20;
     private static readonly TimeSpan SmallRequestTimeout = TimeSpan.FromMinutes(5);
-
-    private readonly HttpClient _http;
-    private readonly bool _ownsClient;
 
     /// <summary>A client on <paramref name="http"/>, whose base address is bstore's URL; the caller keeps owning it.</summary>
     public BstoreClient(HttpClient http)
@@ -24,23 +21,19 @@ public sealed class BstoreClient : IDisposable
     }
 
     private BstoreClient(HttpClient http, bool ownsClient)
+        : base(http, ownsClient)
     {
-        ArgumentNullException.ThrowIfNull(http);
-        _http = http;
-        _ownsClient = ownsClient;
     }
 
     /// <summary>A client of <c>[bstore] url</c> with the configured TLS and token.</summary>
     /// <exception cref="ConfigException">A configured certificate, key or token file cannot be used.</exception>
     public static BstoreClient Create(ReimzulConfig config) => new(RemoteHttp.ForBstore(config), ownsClient: true);
 
-    public Uri? BaseAddress => _http.BaseAddress;
-
     /// <summary>Declares a result; bstore answers what it still lacks, or that the result is in place already.</summary>
     public async Task<UploadState> DeclareAsync(ResultManifest manifest, CancellationToken cancellationToken)
     {
         using var timeout = Timeout(SmallRequestTimeout, cancellationToken);
-        using var response = await _http.PostAsJsonAsync(RemoteProtocol.ResultsPath.TrimStart('/'), manifest, RemoteJsonContext.Default.ResultManifest, timeout.Token);
+        using var response = await Http.PostAsJsonAsync(RemoteProtocol.ResultsPath.TrimStart('/'), manifest, RemoteJsonContext.Default.ResultManifest, timeout.Token);
         return await RemoteResponses.ReadAsync(response, RemoteJsonContext.Default.UploadState, cancellationToken);
     }
 
@@ -62,7 +55,7 @@ public sealed class BstoreClient : IDisposable
                 Content = new StreamContent(file, BufferSize),
             };
             request.Content.Headers.ContentLength = size;
-            using var response = await _http.SendAsync(request, timeout.Token);
+            using var response = await Http.SendAsync(request, timeout.Token);
             await RemoteResponses.EnsureSuccessAsync(response, cancellationToken);
         }
     }
@@ -71,22 +64,7 @@ public sealed class BstoreClient : IDisposable
     public async Task<CommitResult> CommitAsync(string uploadId, CancellationToken cancellationToken)
     {
         using var timeout = Timeout(SmallRequestTimeout, cancellationToken);
-        using var response = await _http.PostAsync(RemoteProtocol.CommitPath(uploadId).TrimStart('/'), content: null, timeout.Token);
+        using var response = await Http.PostAsync(RemoteProtocol.CommitPath(uploadId).TrimStart('/'), content: null, timeout.Token);
         return await RemoteResponses.ReadAsync(response, RemoteJsonContext.Default.CommitResult, cancellationToken);
-    }
-
-    private static CancellationTokenSource Timeout(TimeSpan after, CancellationToken cancellationToken)
-    {
-        var source = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        source.CancelAfter(after);
-        return source;
-    }
-
-    public void Dispose()
-    {
-        if (_ownsClient)
-        {
-            _http.Dispose();
-        }
     }
 }

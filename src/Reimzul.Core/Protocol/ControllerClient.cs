@@ -13,13 +13,10 @@ namespace Reimzul.Protocol;
 /// and queues its build. Refusals arrive as <see cref="RemoteServiceException"/> carrying the controller's reason;
 /// an unreachable controller as <see cref="HttpRequestException"/>.
 /// </summary>
-public sealed class ControllerClient : IDisposable
+public sealed class ControllerClient : ServiceClient
 {
     private const int BufferSize = 1 << 20;
     private static readonly TimeSpan RequestTimeout = TimeSpan.FromMinutes(2);
-
-    private readonly HttpClient _http;
-    private readonly bool _ownsClient;
 
     /// <summary>A client on <paramref name="http"/>, whose base address is the controller's URL; the caller keeps owning it.</summary>
     public ControllerClient(HttpClient http)
@@ -28,17 +25,13 @@ public sealed class ControllerClient : IDisposable
     }
 
     private ControllerClient(HttpClient http, bool ownsClient)
+        : base(http, ownsClient)
     {
-        ArgumentNullException.ThrowIfNull(http);
-        _http = http;
-        _ownsClient = ownsClient;
     }
 
     /// <summary>A client of <c>[controller] url</c> with the configured TLS and token.</summary>
     /// <exception cref="ConfigException">A configured certificate, key or token file cannot be used.</exception>
     public static ControllerClient Create(ReimzulConfig config) => new(RemoteHttp.ForController(config), ownsClient: true);
-
-    public Uri? BaseAddress => _http.BaseAddress;
 
     /// <summary>
     /// Downloads SRPM <paramref name="srpm"/> to <paramref name="destinationPath"/> and checks it against the SHA-256 the
@@ -53,10 +46,10 @@ public sealed class ControllerClient : IDisposable
             throw new ArgumentException(error, nameof(srpm));
         }
         ArgumentException.ThrowIfNullOrEmpty(destinationPath);
-        using var response = await _http.GetAsync(RemoteProtocol.IncomingPath(srpm).TrimStart('/'), HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+        using var response = await Http.GetAsync(RemoteProtocol.IncomingPath(srpm).TrimStart('/'), HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
         if (response.StatusCode == HttpStatusCode.NotFound)
         {
-            throw new FileNotFoundException($"SRPM {srpm} is not in the controller's incoming dir ({_http.BaseAddress})", srpm);
+            throw new FileNotFoundException($"SRPM {srpm} is not in the controller's incoming dir ({Http.BaseAddress})", srpm);
         }
         await RemoteResponses.EnsureSuccessAsync(response, cancellationToken).ConfigureAwait(false);
         var expected = response.Headers.TryGetValues(RemoteProtocol.Sha256Header, out var values) ? values.FirstOrDefault() : null;
@@ -83,7 +76,7 @@ public sealed class ControllerClient : IDisposable
             }
             if (!string.Equals(actual, expected, StringComparison.OrdinalIgnoreCase))
             {
-                throw new InvalidDataException($"SRPM {srpm} arrived damaged from {_http.BaseAddress}: sha256 {actual}, the controller says {expected.ToLowerInvariant()}");
+                throw new InvalidDataException($"SRPM {srpm} arrived damaged from {Http.BaseAddress}: sha256 {actual}, the controller says {expected.ToLowerInvariant()}");
             }
             File.Move(temporary, destinationPath, overwrite: true);
             return actual;
@@ -122,7 +115,7 @@ public sealed class ControllerClient : IDisposable
             using var request = new HttpRequestMessage(HttpMethod.Put, RemoteProtocol.IncomingPath(name).TrimStart('/')) { Content = new StreamContent(file, BufferSize) };
             request.Content.Headers.ContentLength = file.Length;
             request.Headers.Add(RemoteProtocol.Sha256Header, sha256);
-            using var response = await _http.SendAsync(request, cancellationToken).ConfigureAwait(false);
+            using var response = await Http.SendAsync(request, cancellationToken).ConfigureAwait(false);
             return await RemoteResponses.ReadAsync(response, RemoteJsonContext.Default.SrpmUploadResult, cancellationToken).ConfigureAwait(false);
         }
     }
@@ -132,9 +125,8 @@ public sealed class ControllerClient : IDisposable
     public async Task<SubmitResult> SubmitAsync(SubmitRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(RequestTimeout);
-        using var response = await _http.PostAsJsonAsync(RemoteProtocol.SubmitPath.TrimStart('/'), request, RemoteJsonContext.Default.SubmitRequest, timeout.Token).ConfigureAwait(false);
+        using var timeout = Timeout(RequestTimeout, cancellationToken);
+        using var response = await Http.PostAsJsonAsync(RemoteProtocol.SubmitPath.TrimStart('/'), request, RemoteJsonContext.Default.SubmitRequest, timeout.Token).ConfigureAwait(false);
         return await RemoteResponses.ReadAsync(response, RemoteJsonContext.Default.SubmitResult, cancellationToken).ConfigureAwait(false);
     }
 
@@ -149,13 +141,5 @@ public sealed class ControllerClient : IDisposable
             await destination.WriteAsync(buffer.AsMemory(0, read), cancellationToken).ConfigureAwait(false);
         }
         return Convert.ToHexStringLower(hash.GetHashAndReset());
-    }
-
-    public void Dispose()
-    {
-        if (_ownsClient)
-        {
-            _http.Dispose();
-        }
     }
 }

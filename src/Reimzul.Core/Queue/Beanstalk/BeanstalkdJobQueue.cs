@@ -14,7 +14,7 @@ namespace Reimzul.Queue.Beanstalk;
 /// A reserve takes one extra round trip (<c>stats-job</c>) to learn the job's tube, priority and TTR; one TTR
 /// after a reservation (re)started, a job still held gets a no-op command, for beanstalkd 1.12's sake (see <see cref="HeldJobs"/>).
 /// </summary>
-public sealed class BeanstalkdJobQueue : IJobProducer, IJobConsumer, IQueueAdmin
+public sealed class BeanstalkdJobQueue : IJobProducer, IJobConsumer, IQueueAdmin, IJobHolder
 {
     private readonly BeanstalkdOptions _options;
     private readonly BeanstalkTls? _tls;
@@ -108,7 +108,7 @@ public sealed class BeanstalkdJobQueue : IJobProducer, IJobConsumer, IQueueAdmin
                         }
                         // beanstalkd counts every reservation of the job, this one included.
                         var deliveries = int.TryParse(stats.GetValueOrDefault("reserves"), NumberStyles.None, CultureInfo.InvariantCulture, out var reserves) ? reserves : 1;
-                        return new BeanstalkReservedJob(this, job.Id, tube, priority, Encoding.UTF8.GetString(job.Body), deliveries);
+                        return new ReservedJob(this, job.Id, tube, priority, Encoding.UTF8.GetString(job.Body), deliveries);
                     }
                     // Its TTR ran out between the two commands: it is someone else's now; wait on.
                 }
@@ -313,4 +313,13 @@ public sealed class BeanstalkdJobQueue : IJobProducer, IJobConsumer, IQueueAdmin
     private static long Ticks(TimeSpan span) => (long)(span.TotalSeconds * Stopwatch.Frequency);
 
     private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
+
+    // The handles of this session's reservations act through these.
+    Task<bool> IJobHolder.DeleteAsync(long id, CancellationToken cancellationToken) => DeleteAsync(id, cancellationToken);
+
+    Task<bool> IJobHolder.ReleaseAsync(long id, uint priority, TimeSpan delay, CancellationToken cancellationToken) => ReleaseAsync(id, priority, delay, cancellationToken);
+
+    Task<bool> IJobHolder.BuryAsync(long id, uint priority, string reason, CancellationToken cancellationToken) => BuryAsync(id, priority, cancellationToken);
+
+    Task<bool> IJobHolder.TouchAsync(long id, CancellationToken cancellationToken) => TouchAsync(id, cancellationToken);
 }

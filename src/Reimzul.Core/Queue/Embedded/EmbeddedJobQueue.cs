@@ -8,7 +8,7 @@ namespace Reimzul.Queue.Embedded;
 /// ready is announced to waiting sessions; a waiting reserve also wakes when the next delayed job or TTR
 /// of its tubes falls due, and re-checks on a fallback interval so a missed signal costs at most that long.
 /// </summary>
-public sealed class EmbeddedJobQueue : IJobProducer, IJobConsumer, IQueueAdmin
+public sealed class EmbeddedJobQueue : IJobProducer, IJobConsumer, IQueueAdmin, IJobHolder
 {
     private static readonly TimeSpan NoWatcherRecheck = TimeSpan.FromMilliseconds(250);
 
@@ -355,7 +355,7 @@ public sealed class EmbeddedJobQueue : IJobProducer, IJobConsumer, IQueueAdmin
         }
 
         var inTubes = InClause(watch);
-        EmbeddedReservedJob? job = null;
+        ReservedJob? job = null;
         long? nextDue = null;
         using (var command = _connection.Command(transaction,
             $"SELECT id, tube, priority, body, reserves FROM jobs WHERE state = 0 AND tube IN ({inTubes}) ORDER BY priority, id LIMIT 1"))
@@ -364,7 +364,7 @@ public sealed class EmbeddedJobQueue : IJobProducer, IJobConsumer, IQueueAdmin
             using var reader = command.ExecuteReader();
             if (reader.Read())
             {
-                job = new EmbeddedReservedJob(this, reader.GetInt64(0), reader.GetString(1), (uint)reader.GetInt64(2), reader.GetString(3), (int)reader.GetInt64(4) + 1);
+                job = new ReservedJob(this, reader.GetInt64(0), reader.GetString(1), (uint)reader.GetInt64(2), reader.GetString(3), (int)reader.GetInt64(4) + 1);
             }
         }
         if (job is not null)
@@ -478,4 +478,13 @@ public sealed class EmbeddedJobQueue : IJobProducer, IJobConsumer, IQueueAdmin
     private static long Milliseconds(TimeSpan span) => (long)Math.Ceiling(span.TotalMilliseconds);
 
     private long NowMs() => _time.GetUtcNow().ToUnixTimeMilliseconds();
+
+    // The handles of this session's reservations act through these.
+    Task<bool> IJobHolder.DeleteAsync(long id, CancellationToken cancellationToken) => DeleteAsync(id, cancellationToken);
+
+    Task<bool> IJobHolder.ReleaseAsync(long id, uint priority, TimeSpan delay, CancellationToken cancellationToken) => ReleaseAsync(id, priority, delay, cancellationToken);
+
+    Task<bool> IJobHolder.BuryAsync(long id, uint priority, string reason, CancellationToken cancellationToken) => BuryAsync(id, priority, reason, cancellationToken);
+
+    Task<bool> IJobHolder.TouchAsync(long id, CancellationToken cancellationToken) => TouchAsync(id, cancellationToken);
 }

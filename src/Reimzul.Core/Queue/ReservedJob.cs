@@ -1,7 +1,19 @@
-namespace Reimzul.Queue.Embedded;
+namespace Reimzul.Queue;
 
-/// <summary>A job reserved by one <see cref="EmbeddedJobQueue"/> session; its actions go through that session.</summary>
-internal sealed class EmbeddedReservedJob(EmbeddedJobQueue session, long id, string tube, uint priority, string body, int deliveries) : IReservedJob
+/// <summary>What a backend's session does for the jobs it reserved; a <see cref="ReservedJob"/> acts through it.</summary>
+internal interface IJobHolder
+{
+    Task<bool> DeleteAsync(long id, CancellationToken cancellationToken);
+
+    Task<bool> ReleaseAsync(long id, uint priority, TimeSpan delay, CancellationToken cancellationToken);
+
+    Task<bool> BuryAsync(long id, uint priority, string reason, CancellationToken cancellationToken);
+
+    Task<bool> TouchAsync(long id, CancellationToken cancellationToken);
+}
+
+/// <summary>A job reserved by one session of either backend; its actions go through that session.</summary>
+internal sealed class ReservedJob(IJobHolder session, long id, string tube, uint priority, string body, int deliveries) : IReservedJob
 {
     public long Id { get; } = id;
 
