@@ -14,6 +14,9 @@ public sealed class UnitFileTests
     // Several of these run at once, on one host or many.
     private static readonly string[] MultiInstanceRoles = ["worker", "repogen-worker"];
 
+    // `reimzul bstore` runs these roles in its own process (RoleCommands.Bstore).
+    private static readonly string[] RolesInsideBstore = ["repogen-worker", "signer"];
+
     private static IEnumerable<string> CliSubcommands() => ReimzulCommandLine.Build().Subcommands.Select(c => c.Name);
 
     [Fact]
@@ -78,6 +81,26 @@ public sealed class UnitFileTests
             Assert.Equal("/srv/reimzul /var/log/reimzul", unit.Service("ReadWritePaths"));
             // The hosting library finds systemd through /proc; hiding it would silence READY=1.
             Assert.Null(unit.Service("ProtectProc"));
+        });
+    }
+
+    [Fact]
+    public void TheRolesBstoreRunsItselfHaveUnitsThatConflictWithItAndTheReadmeSaysNotToEnableThemThere()
+    {
+        var bstore = Assert.Single(UnitFile.All(), u => u.Role == "bstore");
+        var readme = File.ReadAllLines(Path.Combine(UnitFile.Dir, "README.md"));
+        string Row(UnitFile unit) => Assert.Single(readme, l => l.StartsWith($"| `{unit.InstanceName.Replace("@1.", "@N.", StringComparison.Ordinal)}` |", StringComparison.Ordinal));
+
+        Assert.All(RolesInsideBstore, role => Assert.Contains($"`{role}`", Row(bstore), StringComparison.Ordinal));
+        Assert.Contains("repodata", bstore.Values("Unit", "Description").Single(), StringComparison.Ordinal);
+        Assert.Contains("signing", bstore.Values("Unit", "Description").Single(), StringComparison.Ordinal);
+        Assert.All(UnitFile.All().Where(u => RolesInsideBstore.Contains(u.Role)), unit =>
+        {
+            Assert.Contains(bstore.Name, unit.Values("Unit", "Conflicts"));
+            Assert.Contains("without reimzul-bstore", unit.Values("Unit", "Description").Single(), StringComparison.Ordinal);
+            var where = Row(unit).Split('|', StringSplitOptions.TrimEntries)[3];
+            Assert.NotEqual("bstore", where);
+            Assert.Contains("without `reimzul-bstore`", where, StringComparison.Ordinal);
         });
     }
 }
