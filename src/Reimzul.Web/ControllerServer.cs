@@ -31,7 +31,14 @@ public static class ControllerServer
         Directory.CreateDirectory(incoming);
         var checksums = new IncomingChecksums();
         var uploads = new IncomingUploads(incoming, config.Controller.MaxSrpmBytes, checksums, logger);
-        var submits = new SubmitEndpoint(BuildSubmitter.Create(config, queues, logger));
+        var core = BuildSubmitter.Create(config, queues, logger);
+        // Keys are kept long enough for any client's retries, then forgotten so the store stays small.
+        var pruned = core.PruneKeys(DateTimeOffset.UtcNow - BuildSubmitter.KeyLifetime);
+        if (pruned > 0)
+        {
+            logger.LogInformation("Forgot {Count} build ids used as submit keys more than {Days} days ago ({Dir})", pruned, BuildSubmitter.KeyLifetime.TotalDays, core.KeysDirectory);
+        }
+        var submits = new SubmitEndpoint(core);
 
         var srpmRoute = RemoteProtocol.IncomingPrefix + "/{name}";
         app.MapMethods(srpmRoute, [HttpMethods.Get, HttpMethods.Head], (HttpContext context, string name) => Replies.GuardAsync(async () =>

@@ -56,6 +56,12 @@ public sealed record SubmitRequest
     [JsonPropertyName("disttag")] public string Disttag { get; init; } = "";
     [JsonPropertyName("scratch")] public bool Scratch { get; init; }
     [JsonPropertyName("now")] public bool Now { get; init; }
+
+    /// <summary>
+    /// The build id for the job, made by the client (32 lower-case hex digits) and its idempotency key: a repeated
+    /// request with the same id and order gets the first job back (200) instead of queuing another. Optional.
+    /// </summary>
+    [JsonPropertyName("build_id")] public string? BuildId { get; init; }
 }
 
 public sealed record SubmitResult

@@ -4,6 +4,9 @@ namespace Reimzul.Submit;
 public interface ISubmitter
 {
     /// <exception cref="SubmitRefusedException">The order is wrong; nothing was queued.</exception>
-    /// <exception cref="SubmitUnavailableException">The queue or the controller cannot take it now; nothing was queued.</exception>
+    /// <exception cref="SubmitUnavailableException">
+    /// The queue or the controller cannot take it now: nothing was queued, unless the message says the controller did
+    /// not confirm a submit that reached it (then the build may be queued, under the build id the message names).
+    /// </exception>
     Task<SubmitReceipt> SubmitAsync(SubmitOrder order, CancellationToken ct);
 }

@@ -7,7 +7,9 @@ namespace Reimzul.Web.Controller;
 
 /// <summary>
 /// <c>POST /reimzul/submit</c>: the wire request queued by <see cref="BuildSubmitter"/>, exactly as a local submit,
-/// with the authenticated writer as submitter. A refusal is a 400, an unavailable queue a 503.
+/// with the authenticated writer as submitter. A refusal is a 400, an unavailable queue a 503. A request repeating a
+/// <c>build_id</c> gets the first job's receipt with 200 (201 when it queued a job), or a 409 when the id was used for
+/// another build or the first submit was interrupted during its put (whether it is queued is then unknown).
 /// </summary>
 internal sealed class SubmitEndpoint(BuildSubmitter submits)
 {
@@ -17,7 +19,11 @@ internal sealed class SubmitEndpoint(BuildSubmitter submits)
         SubmitReceipt receipt;
         try
         {
-            receipt = await submits.SubmitAsync(order, submitter, ct);
+            receipt = await submits.SubmitAsync(order, submitter, request.BuildId, ct);
+        }
+        catch (SubmitConflictException ex)
+        {
+            return Replies.Error(StatusCodes.Status409Conflict, ex.Message);
         }
         catch (SubmitRefusedException ex)
         {
@@ -38,6 +44,6 @@ internal sealed class SubmitEndpoint(BuildSubmitter submits)
             Scratch = receipt.Scratch,
             Submitter = receipt.Submitter,
         };
-        return Results.Json(result, RemoteJsonContext.Readable.SubmitResult, statusCode: StatusCodes.Status201Created);
+        return Results.Json(result, RemoteJsonContext.Readable.SubmitResult, statusCode: receipt.Repeated ? StatusCodes.Status200OK : StatusCodes.Status201Created);
     }
 }

@@ -35,6 +35,13 @@ public sealed class SubmitSite : IDisposable
         return name;
     }
 
+    /// <summary>As <see cref="PutInIncoming"/>, unless a file of that name is there already.</summary>
+    public string PutInIncomingOnce(string path)
+    {
+        var name = Path.GetFileName(path);
+        return File.Exists(Path.Combine(Incoming, name)) ? name : PutInIncoming(path);
+    }
+
     /// <summary>What the incoming dir holds, hidden temp files included; nothing when it does not exist.</summary>
     public IReadOnlyList<string> IncomingFiles() =>
         Directory.Exists(Incoming) ? [.. Directory.GetFileSystemEntries(Incoming).Select(p => Path.GetFileName(p)!).Order(StringComparer.Ordinal)] : [];
