@@ -4,6 +4,7 @@ using Reimzul.Build;
 using Reimzul.Config;
 using Reimzul.Messages;
 using Reimzul.Processing;
+using Reimzul.Protocol;
 using Reimzul.Queue;
 using Reimzul.Rpm;
 using Reimzul.Validation;
@@ -136,6 +137,14 @@ public sealed class BuildWorker(
         {
             return await DiskFullAsync(ev, $"results could not be stored: {ex.Message}", stoppingToken);
         }
+        catch (Exception ex) when (IsPermanentStoreError(ex))
+        {
+            // Building again would meet the same refusal: the build ends here, and the submitter reads why.
+            var reason = $"results could not be stored: {ex.Message}";
+            logger.LogError("{Pkg} {Arch} for {Target}: {Reason}", ev.PkgName, ev.Arch, ev.Target, reason);
+            await _publisher.PublishAsync(ev with { Status = BuildStatus.Failed, Reason = reason, DurationSeconds = Math.Round(outcome.Duration.TotalSeconds, 3) }, CancellationToken.None);
+            return JobDisposition.Delete;
+        }
 
         var done = ev with
         {
@@ -167,6 +176,14 @@ public sealed class BuildWorker(
         await _publisher.PublishAsync(ev with { Status = BuildStatus.Failed, Reason = reason }, stoppingToken);
         return JobDisposition.Delete;
     }
+
+    /// <summary>The store's refusals of this result, as <see cref="IResultStore"/> names them; anything else may pass later.</summary>
+    private static bool IsPermanentStoreError(Exception ex) => ex switch
+    {
+        ArgumentException or InvalidDataException => true,
+        RemoteServiceException { Status: { } status } => RemoteStatuses.IsPermanentRefusal(status),
+        _ => false,
+    };
 
     private static string PkgNameFromFileName(string srpm) =>
         srpm.EndsWith(".src.rpm", StringComparison.Ordinal) ? srpm[..^".src.rpm".Length] : srpm;
