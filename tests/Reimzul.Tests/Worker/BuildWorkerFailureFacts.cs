@@ -155,7 +155,7 @@ internal sealed class WorkerBench : IAsyncDisposable, IDisposable
 
     private readonly StoreLayout _layout = new();
     private readonly EmbeddedJobQueueFactory _queues;
-    private RunningService? _running;
+    private readonly List<RunningService> _running = [];
 
     public WorkerBench()
     {
@@ -168,13 +168,15 @@ internal sealed class WorkerBench : IAsyncDisposable, IDisposable
 
     public QueueProbe Probe { get; }
 
+    public EmbeddedJobQueueFactory Queues => _queues;
+
     public async Task StartWorkerAsync(IResultStore store)
     {
         var options = new BuilderOptions { Arch = "x86_64", Fqdn = "builder1.example.org", BuildTimeout = TimeSpan.FromMinutes(2), MinFreeBytes = 1 << 20 };
         var worker = new BuildWorker(_queues, options, Paths.Results,
             new RpmbuildBackend("rpmbuild", ProcessRunner.Default, NullLogger.Instance),
             new LocalSrpmSource(Paths.Incoming), store, NullLogger<BuildWorker>.Instance, TimeProvider.System);
-        _running = await RunningService.StartAsync(worker);
+        _running.Add(await RunningService.StartAsync(worker));
     }
 
     public Task<long> PutAsync(string srpm) => Probe.PutAsync("x86_64", MessageJson.Serialize(new BuildJob
@@ -197,9 +199,9 @@ internal sealed class WorkerBench : IAsyncDisposable, IDisposable
 
     public async Task StopAsync()
     {
-        if (_running is not null)
+        foreach (var running in _running)
         {
-            await _running.StopAsync();
+            await running.StopAsync();
         }
     }
 
