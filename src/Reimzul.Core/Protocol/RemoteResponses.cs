@@ -67,6 +67,17 @@ internal static class RemoteResponses
     private static string Describe(HttpResponseMessage response) =>
         response.RequestMessage is { } request ? $"{request.Method} {request.RequestUri}" : "the service";
 
+    public static bool IsTransient(HttpStatusCode status) => RemoteStatuses.IsTransient(status);
+}
+
+/// <summary>Which answers of the services may turn out otherwise when the same request is sent again.</summary>
+public static class RemoteStatuses
+{
+    /// <summary>True for 5xx, 408 and 429 (the service is down, slow or busy); any other refusal stands.</summary>
     public static bool IsTransient(HttpStatusCode status) =>
         (int)status >= 500 || status is HttpStatusCode.RequestTimeout or HttpStatusCode.TooManyRequests;
+
+    /// <summary>True for a 4xx other than 408 and 429: the service refuses this request and will again.</summary>
+    public static bool IsPermanentRefusal(HttpStatusCode status) =>
+        (int)status is >= 400 and < 500 && !IsTransient(status);
 }

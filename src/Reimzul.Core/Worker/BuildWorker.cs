@@ -4,6 +4,7 @@ using Reimzul.Build;
 using Reimzul.Config;
 using Reimzul.Messages;
 using Reimzul.Processing;
+using Reimzul.Protocol;
 using Reimzul.Queue;
 using Reimzul.Rpm;
 using Reimzul.Validation;
@@ -26,6 +27,7 @@ public sealed class BuildWorker(
     TimeProvider time) : QueueConsumer(queues, logger, time)
 {
     private readonly EventPublisher _publisher = new(queues);
+    private WorkDirRegistry? _workDirs;
 
     protected override IReadOnlyCollection<string> WatchedTubes { get; } = Arches.WatchedBy(options.Arch);
 
@@ -55,8 +57,29 @@ public sealed class BuildWorker(
         // Touched from here on: fetching a large SRPM (with retries) can take longer than the TTR.
         await using var keepAlive = new JobKeepAlive(job, options.JobTtr, Time, logger);
 
+        var workDirs = _workDirs ?? throw new InvalidOperationException("the worker is not running");
+        if (job.Deliveries > 1)
+        {
+            // The worker of an earlier attempt may have died after this one started: its dirs go now, not at the next start.
+            workDirs.RemoveLeftovers(logger);
+        }
+
         // The work dir holds a fetched SRPM until the job is done.
         var fetchDir = Path.Combine(resultsDir, ".srpms", $"{job.Id}-{timestamp}");
+        workDirs.Claim(fetchDir);
+        try
+        {
+            return await BuildJobAsync(job, request, baseEvent, timestamp, fetchDir, workDirs, stoppingToken);
+        }
+        finally
+        {
+            TryDelete(fetchDir);
+            workDirs.Unclaim();
+        }
+    }
+
+    private async Task<JobDisposition> BuildJobAsync(IReservedJob job, BuildJob request, BuildEvent baseEvent, string timestamp, string fetchDir, WorkDirRegistry workDirs, CancellationToken stoppingToken)
+    {
         string srpmPath;
         RpmPackageInfo srpm;
         try
@@ -66,18 +89,15 @@ public sealed class BuildWorker(
         }
         catch (FileNotFoundException ex)
         {
-            TryDelete(fetchDir);
             return await RejectAsync(job, baseEvent with { PkgName = PkgNameFromFileName(request.Srpm) }, ex.Message, stoppingToken);
         }
         catch (RpmFormatException ex)
         {
-            TryDelete(fetchDir);
             return await RejectAsync(job, baseEvent with { PkgName = PkgNameFromFileName(request.Srpm) }, $"SRPM {request.Srpm} cannot be built: {ex.Message}", stoppingToken);
         }
         if (!InputRules.TryValidatePathComponent("package name", srpm.Name, out var badName)
             || !InputRules.TryValidatePathComponent("version-release", srpm.Evr, out badName))
         {
-            TryDelete(fetchDir);
             return await RejectAsync(job, baseEvent with { PkgName = PkgNameFromFileName(request.Srpm) }, $"SRPM {request.Srpm}: {badName}", stoppingToken);
         }
 
@@ -87,6 +107,7 @@ public sealed class BuildWorker(
             job.Id, request.Srpm, srpm.Name, srpm.Evr, request.Target, string.Join(" → ", chain), timestamp, request.BuildId);
 
         var workDir = Path.Combine(resultsDir, request.Target, srpm.Name, timestamp);
+        workDirs.Claim(fetchDir, workDir);
         try
         {
             foreach (var arch in chain)
@@ -101,7 +122,6 @@ public sealed class BuildWorker(
         finally
         {
             TryDelete(workDir);
-            TryDelete(fetchDir);
         }
         return JobDisposition.Delete;
     }
@@ -136,6 +156,14 @@ public sealed class BuildWorker(
         {
             return await DiskFullAsync(ev, $"results could not be stored: {ex.Message}", stoppingToken);
         }
+        catch (Exception ex) when (IsPermanentStoreError(ex))
+        {
+            // Building again would meet the same refusal: the build ends here, and the submitter reads why.
+            var reason = $"results could not be stored: {ex.Message}";
+            logger.LogError("{Pkg} {Arch} for {Target}: {Reason}", ev.PkgName, ev.Arch, ev.Target, reason);
+            await _publisher.PublishAsync(ev with { Status = BuildStatus.Failed, Reason = reason, DurationSeconds = Math.Round(outcome.Duration.TotalSeconds, 3) }, CancellationToken.None);
+            return JobDisposition.Delete;
+        }
 
         var done = ev with
         {
@@ -168,6 +196,14 @@ public sealed class BuildWorker(
         return JobDisposition.Delete;
     }
 
+    /// <summary>The store's refusals of this result, as <see cref="IResultStore"/> names them; anything else may pass later.</summary>
+    private static bool IsPermanentStoreError(Exception ex) => ex switch
+    {
+        ArgumentException or InvalidDataException => true,
+        RemoteServiceException { Status: { } status } => RemoteStatuses.IsPermanentRefusal(status),
+        _ => false,
+    };
+
     private static string PkgNameFromFileName(string srpm) =>
         srpm.EndsWith(".src.rpm", StringComparison.Ordinal) ? srpm[..^".src.rpm".Length] : srpm;
 
@@ -183,6 +219,27 @@ public sealed class BuildWorker(
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             logger.LogWarning("could not remove {Dir}: {Message}", dir, ex.Message);
+        }
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        // Before the first reserve: what workers killed mid-build left under the shared results dir.
+        Directory.CreateDirectory(resultsDir);
+        using var workDirs = WorkDirRegistry.Open(resultsDir);
+        var removed = workDirs.RemoveLeftovers(logger);
+        if (removed > 0)
+        {
+            logger.LogInformation("removed {Count} work dir(s) of workers that are no longer running", removed);
+        }
+        _workDirs = workDirs;
+        try
+        {
+            await base.ExecuteAsync(stoppingToken);
+        }
+        finally
+        {
+            _workDirs = null;
         }
     }
 

@@ -19,10 +19,12 @@ public sealed class CrashFacts : IDisposable
         var doomed = _install.Start("worker");
         await Eventually.WaitAsync(() => _install.Log().Any(l => l.Srpm == "slow-1.0-1.src.rpm" && l.Status == "Building"),
             TimeSpan.FromSeconds(60), () => "the build never started:\n" + doomed.Output);
+        await Eventually.WaitAsync(() => ResultsFiles().Any(f => !f.StartsWith(".workers/", StringComparison.Ordinal)),
+            TimeSpan.FromSeconds(20), () => "the killed worker had no work dir");
         doomed.KillHard();
         await doomed.DisposeAsync();
 
-        await using var survivor = _install.Start("worker");
+        var survivor = _install.Start("worker");
         var lines = await _install.WaitForResultsAsync("slow-1.0-1.src.rpm", "noarch");
         Assert.Equal("Success", lines[^1].Status);
         await _install.WaitForRepoAsync("c7.crash.noarch", "slow-1.0-1.el7.noarch");
@@ -30,6 +32,29 @@ public sealed class CrashFacts : IDisposable
         // The attempt that died is not left Building forever.
         await Eventually.WaitAsync(async () => (await QueryCountAsync("Building", "c7.crash.noarch")) == 0,
             TimeSpan.FromSeconds(20), () => "a Building record of the killed attempt remained");
+
+        // Nothing of the killed attempt is left in the results dir: only the running worker's lock file.
+        await Eventually.WaitAsync(() => ResultsFiles() is [var only] && only.StartsWith(".workers/", StringComparison.Ordinal) && only.EndsWith(".lock", StringComparison.Ordinal),
+            TimeSpan.FromSeconds(20), () => "left in results/: " + string.Join(", ", ResultsFiles()));
+        Assert.Equal(0, await survivor.InterruptAsync());
+        await survivor.DisposeAsync();
+        Assert.Empty(ResultsFiles());
+
+        // And a worker started again finds nothing to clean and leaves nothing behind.
+        await using (var again = _install.Start("worker"))
+        {
+            await again.WaitForLineAsync("waiting for jobs");
+            Assert.Equal(0, await again.InterruptAsync());
+        }
+        Assert.Empty(ResultsFiles());
+    }
+
+    private string[] ResultsFiles()
+    {
+        var results = Path.Combine(_install.DataDir, "results");
+        return Directory.Exists(results)
+            ? [.. Directory.EnumerateFiles(results, "*", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(results, f))]
+            : [];
     }
 
     [Fact]
