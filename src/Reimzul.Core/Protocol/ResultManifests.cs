@@ -147,6 +147,19 @@ public static class ResultManifests
         return Convert.ToHexStringLower(SHA256.HashData(bytes))[..32];
     }
 
+    /// <summary>
+    /// The words of a refusal to store a result where a different one is published (bstore answers it with 409). Clients
+    /// tell it from bstore's other 409 (an upload lacking files, worth a retry) by these words: it is final.
+    /// </summary>
+    public const string TakenByADifferentResult = "is taken by a different result";
+
+    /// <summary>Why <paramref name="location"/> cannot take a result: a different one is published there.</summary>
+    public static string LocationTaken(string location) =>
+        $"{location} {TakenByADifferentResult}; a published result is never replaced (build it again under a new timestamp)";
+
+    /// <summary>Whether <paramref name="message"/> is a refusal made by <see cref="LocationTaken"/>.</summary>
+    public static bool IsLocationTaken(string? message) => message?.Contains(TakenByADifferentResult, StringComparison.Ordinal) == true;
+
     /// <summary>The result's place under the repo, with a trailing slash.</summary>
     public static string Location(ResultManifest manifest)
     {
