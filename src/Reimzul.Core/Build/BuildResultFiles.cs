@@ -30,6 +30,68 @@ internal sealed class BuildResultFiles(string resultDir)
         }
     }
 
+    /// Moves the RPMs found under <paramref name="rpmsDir"/> into the result dir, without following links: a link is
+    /// never a result (it would publish whatever it points to). Each link is named in stderr; the problem returned,
+    /// which fails the build, is the first RPM that was one.
+    public (int Moved, string? Problem) CollectRpms(string rpmsDir)
+    {
+        var moved = 0;
+        string? problem = null;
+        if (!Directory.Exists(rpmsDir))
+        {
+            return (0, null);
+        }
+        var pending = new Stack<DirectoryInfo>([new DirectoryInfo(rpmsDir)]);
+        while (pending.TryPop(out var current))
+        {
+            foreach (var entry in current.EnumerateFileSystemInfos().OrderBy(e => e.Name, StringComparer.Ordinal))
+            {
+                if (entry.LinkTarget is { } target)
+                {
+                    var line = $"{Path.GetRelativePath(rpmsDir, entry.FullName)} under RPMS/ is a symbolic link to {target}; links are never results";
+                    AppendToStderr(line);
+                    if (entry.Name.EndsWith(".rpm", StringComparison.Ordinal))
+                    {
+                        problem ??= line;
+                    }
+                }
+                else if (entry is DirectoryInfo subdir)
+                {
+                    pending.Push(subdir);
+                }
+                else if (entry.Name.EndsWith(".rpm", StringComparison.Ordinal))
+                {
+                    File.Move(entry.FullName, Path.Combine(ResultDir, entry.Name), overwrite: true);
+                    moved++;
+                }
+            }
+        }
+        return (moved, problem);
+    }
+
+    /// Removes the links a build tool left in the result dir (it is uploaded as it is), naming each in stderr; the
+    /// problem returned, which fails the build, is the first RPM that was one.
+    public string? RemoveLinks()
+    {
+        string? problem = null;
+        foreach (var entry in new DirectoryInfo(ResultDir).EnumerateFileSystemInfos().OrderBy(e => e.Name, StringComparer.Ordinal).ToList())
+        {
+            if (entry.LinkTarget is not { } target)
+            {
+                continue;
+            }
+            var line = $"{entry.Name} in the result dir is a symbolic link to {target}; links are never results, it was removed";
+            // Deleting a link removes the link, never what it points to.
+            File.Delete(entry.FullName);
+            AppendToStderr(line);
+            if (entry.Name.EndsWith(".rpm", StringComparison.Ordinal))
+            {
+                problem ??= line;
+            }
+        }
+        return problem;
+    }
+
     /// Binary RPMs in the result dir (mock also puts the rebuilt SRPM there).
     public IReadOnlyList<string> BinaryRpms() =>
         [.. Directory.EnumerateFiles(ResultDir, "*.rpm")

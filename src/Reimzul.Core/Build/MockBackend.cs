@@ -64,6 +64,10 @@ public sealed class MockBackend(MockPlanner planner, ProcessRunner runner, ILogg
             var detail = MockExitCodes.Describe(result.ExitCode) ?? files.LastStderrLine();
             return new BuildOutcome(false, result.ExitCode, BuildReasons.ExitCode(Name, result.ExitCode, detail), stopwatch.Elapsed);
         }
+        if (files.RemoveLinks() is { } problem)
+        {
+            return new BuildOutcome(false, 0, problem, stopwatch.Elapsed);
+        }
         return files.BinaryRpms().Count == 0
             ? new BuildOutcome(false, 0, BuildReasons.NoRpm(Name), stopwatch.Elapsed)
             : new BuildOutcome(true, 0, null, stopwatch.Elapsed);

@@ -82,13 +82,12 @@ public sealed class RpmbuildBackend(string rpmbuildPath, ProcessRunner runner, I
             return new BuildOutcome(false, result.ExitCode, BuildReasons.ExitCode(Name, result.ExitCode, files.LastStderrLine()), stopwatch.Elapsed);
         }
 
-        var rpmsDir = Path.Combine(topdir, "RPMS");
-        var rpms = Directory.Exists(rpmsDir) ? Directory.GetFiles(rpmsDir, "*.rpm", SearchOption.AllDirectories) : [];
-        foreach (var rpm in rpms)
+        var (moved, problem) = files.CollectRpms(Path.Combine(topdir, "RPMS"));
+        if (problem is not null)
         {
-            File.Move(rpm, Path.Combine(files.ResultDir, Path.GetFileName(rpm)), overwrite: true);
+            return new BuildOutcome(false, 0, problem, stopwatch.Elapsed);
         }
-        return rpms.Length == 0
+        return moved == 0
             ? new BuildOutcome(false, 0, BuildReasons.NoRpm(Name), stopwatch.Elapsed)
             : new BuildOutcome(true, 0, null, stopwatch.Elapsed);
     }

@@ -19,7 +19,7 @@ public sealed class LocalResultStore(ReimzulPaths paths, ILogger logger) : IResu
     // Two stores of the same result racing: each round, one of them wins the final name.
     private const int PublishAttempts = 5;
 
-    /// <exception cref="InvalidDataException">A different result is published at the result's place (its message says
+    /// <exception cref="InvalidDataException">The result dir holds a symbolic link, or a different result is published at the result's place (its message says
     /// the place <see cref="ResultManifests.TakenByADifferentResult"/>); storing it again will not help.</exception>
     public async Task StoreAsync(StoredResult result, CancellationToken cancellationToken)
     {
@@ -33,6 +33,10 @@ public sealed class LocalResultStore(ReimzulPaths paths, ILogger logger) : IResu
         if (!Directory.Exists(source))
         {
             throw new DirectoryNotFoundException($"result dir {source} does not exist");
+        }
+        if (ResultManifests.FindLink(source) is { } link)
+        {
+            throw new InvalidDataException($"result dir {source}: {link}; a result is regular files only");
         }
 
         Directory.CreateDirectory(paths.Staging);
