@@ -51,7 +51,7 @@ public sealed class RpmbuildBackend(string rpmbuildPath, ProcessRunner runner, I
 
         try
         {
-            var outcome = await RunAsync(spec, files, topdir, stopwatch, cancellationToken);
+            var outcome = await RunAsync(request, spec, files, topdir, stopwatch, cancellationToken);
             await WriteLogsAsync(files, spec.ToString());
             BuildToolRun.LogOutcome(logger, Name, request, outcome);
             return outcome;
@@ -70,7 +70,7 @@ public sealed class RpmbuildBackend(string rpmbuildPath, ProcessRunner runner, I
         _ => arch,
     };
 
-    private async Task<BuildOutcome> RunAsync(ProcessSpec spec, BuildResultFiles files, string topdir, Stopwatch stopwatch, CancellationToken cancellationToken)
+    private async Task<BuildOutcome> RunAsync(BuildRequest request, ProcessSpec spec, BuildResultFiles files, string topdir, Stopwatch stopwatch, CancellationToken cancellationToken)
     {
         var (result, failure) = await BuildToolRun.RunAsync(runner, spec, files, stopwatch, cancellationToken);
         if (result is null)
@@ -83,6 +83,7 @@ public sealed class RpmbuildBackend(string rpmbuildPath, ProcessRunner runner, I
         }
 
         var (moved, problem) = files.CollectRpms(Path.Combine(topdir, "RPMS"));
+        problem ??= moved == 0 ? null : files.CheckRpms(request.SrpmPath, request.Arch);
         if (problem is not null)
         {
             return new BuildOutcome(false, 0, problem, stopwatch.Elapsed);

@@ -56,4 +56,47 @@ public sealed class BuildOutputTests : IDisposable
         Assert.True(File.Exists(Path.Combine(outside, "elsewhere-1.0-1.noarch.rpm")));
         Assert.True(outcome.Succeeded, outcome.Reason);
     }
+
+    [Fact]
+    public async Task AZeroByteRpmWrittenByTheSpecFailsTheBuildWithTheReason()
+    {
+        var srpm = await SrpmFactory.BuildAsync(SpecInstalling("bogus", "mkdir -p %{_rpmdir}/x86_64\n: > %{_rpmdir}/x86_64/kernel-9.9-9.el7.x86_64.rpm"), _temp.Combine("srpms"));
+
+        var outcome = await _backend.BuildAsync(Request(srpm, "noarch"), CancellationToken.None);
+
+        Assert.False(outcome.Succeeded);
+        Assert.Contains("kernel-9.9-9.el7.x86_64.rpm is not a result of this build: its header does not parse", outcome.Reason, StringComparison.Ordinal);
+        Assert.Contains("kernel-9.9-9.el7.x86_64.rpm", await File.ReadAllTextAsync(Path.Combine(ResultDir, "stderr")), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AnRpmOfAnotherSourcePackageFailsTheBuildWithTheReason()
+    {
+        var otherSrpm = await SrpmFactory.BuildAsync(SrpmFactory.NoarchSpec("stranger"), _temp.Combine("other-srpms"));
+        var otherResults = _temp.Combine("other", "results");
+        var built = await _backend.BuildAsync(Request(otherSrpm, "noarch") with { ResultDir = otherResults }, CancellationToken.None);
+        Assert.True(built.Succeeded, built.Reason);
+        var stranger = Path.Combine(otherResults, "stranger-1.0-1.el7.noarch.rpm");
+        var srpm = await SrpmFactory.BuildAsync(SpecInstalling("host", $"mkdir -p %{{_rpmdir}}/noarch\ncp {stranger} %{{_rpmdir}}/noarch/"), _temp.Combine("srpms"));
+
+        var outcome = await _backend.BuildAsync(Request(srpm, "noarch"), CancellationToken.None);
+
+        Assert.False(outcome.Succeeded);
+        Assert.Contains("stranger-1.0-1.el7.noarch.rpm is not a result of this build: it was built from stranger-1.0-1.el7.src.rpm, not from host-1.0", outcome.Reason, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("x86_64", "x86_64", true)]
+    [InlineData("noarch", "x86_64", true)]
+    [InlineData("noarch", "noarch", true)]
+    [InlineData("i686", "i386", true)]
+    [InlineData("i586", "i386", true)]
+    [InlineData("i386", "i386", true)]
+    [InlineData("armv7hl", "armhfp", true)]
+    [InlineData("x86_64", "i386", false)]
+    [InlineData("x86_64", "noarch", false)]
+    [InlineData("i686", "x86_64", false)]
+    [InlineData("ppc64", "ppc64le", false)]
+    public void AnRpmsArchFitsTheBuildsArchNoarchOrA32BitX86ForI386(string rpmArch, string buildArch, bool fits) =>
+        Assert.Equal(fits, BuildResultFiles.ArchFits(rpmArch, buildArch));
 }
