@@ -1,3 +1,5 @@
+using Reimzul.Rpm;
+
 namespace Reimzul.Build;
 
 /// The files every backend leaves in a result dir, and small helpers over them.
@@ -29,6 +31,154 @@ internal sealed class BuildResultFiles(string resultDir)
             File.Copy(Stderr, logFile);
         }
     }
+
+    /// Moves the RPMs found under <paramref name="rpmsDir"/> into the result dir, without following links: a link is
+    /// never a result (it would publish whatever it points to). Each link is named in stderr; the problem returned,
+    /// which fails the build, is the first RPM that was one.
+    public (int Moved, string? Problem) CollectRpms(string rpmsDir)
+    {
+        var moved = 0;
+        string? problem = null;
+        if (!Directory.Exists(rpmsDir))
+        {
+            return (0, null);
+        }
+        var pending = new Stack<DirectoryInfo>([new DirectoryInfo(rpmsDir)]);
+        while (pending.TryPop(out var current))
+        {
+            foreach (var entry in current.EnumerateFileSystemInfos().OrderBy(e => e.Name, StringComparer.Ordinal))
+            {
+                if (entry.LinkTarget is { } target)
+                {
+                    var line = $"{Path.GetRelativePath(rpmsDir, entry.FullName)} under RPMS/ is a symbolic link to {target}; links are never results";
+                    AppendToStderr(line);
+                    if (entry.Name.EndsWith(".rpm", StringComparison.Ordinal))
+                    {
+                        problem ??= line;
+                    }
+                }
+                else if (entry is DirectoryInfo subdir)
+                {
+                    pending.Push(subdir);
+                }
+                else if (entry.Name.EndsWith(".rpm", StringComparison.Ordinal))
+                {
+                    File.Move(entry.FullName, Path.Combine(ResultDir, entry.Name), overwrite: true);
+                    moved++;
+                }
+            }
+        }
+        return (moved, problem);
+    }
+
+    /// Removes the links a build tool left in the result dir (it is uploaded as it is), naming each in stderr; the
+    /// problem returned, which fails the build, is the first RPM that was one.
+    public string? RemoveLinks()
+    {
+        string? problem = null;
+        foreach (var entry in new DirectoryInfo(ResultDir).EnumerateFileSystemInfos().OrderBy(e => e.Name, StringComparer.Ordinal).ToList())
+        {
+            if (entry.LinkTarget is not { } target)
+            {
+                continue;
+            }
+            var line = $"{entry.Name} in the result dir is a symbolic link to {target}; links are never results, it was removed";
+            // Deleting a link removes the link, never what it points to.
+            File.Delete(entry.FullName);
+            AppendToStderr(line);
+            if (entry.Name.EndsWith(".rpm", StringComparison.Ordinal))
+            {
+                problem ??= line;
+            }
+        }
+        return problem;
+    }
+
+    /// The first binary RPM in the result dir that is not a result of building <paramref name="srpmPath"/> for
+    /// <paramref name="arch"/>, and why (each such RPM is named in stderr); null when all are. A file named *.rpm is
+    /// a result only if its header parses, its SOURCERPM is this SRPM (name and version; the release carries the
+    /// build's dist) and its arch fits the build: a spec can write anything into %{_rpmdir}.
+    public string? CheckRpms(string srpmPath, string arch)
+    {
+        RpmPackageInfo srpm;
+        try
+        {
+            srpm = RpmHeaderReader.ReadSource(srpmPath);
+        }
+        catch (Exception ex) when (ex is RpmFormatException or IOException)
+        {
+            return $"cannot read the SRPM built: {ex.Message}";
+        }
+        string? problem = null;
+        foreach (var path in BinaryRpms())
+        {
+            var name = Path.GetFileName(path);
+            string? why;
+            try
+            {
+                why = WhyNotAResult(RpmHeaderReader.Read(path), srpm, arch);
+            }
+            catch (RpmFormatException ex)
+            {
+                why = $"its header does not parse ({ex.Message})";
+            }
+            if (why is not null)
+            {
+                var line = $"{name} is not a result of this build: {why}";
+                AppendToStderr(line);
+                problem ??= line;
+            }
+        }
+        return problem;
+    }
+
+    private static string? WhyNotAResult(RpmPackageInfo rpm, RpmPackageInfo srpm, string arch)
+    {
+        if (rpm.IsSource || rpm.SourceRpm is null)
+        {
+            return "it is a source RPM";
+        }
+        if (!TrySplitSourceRpm(rpm.SourceRpm, out var name, out var version) || name != srpm.Name || version != srpm.Version)
+        {
+            return $"it was built from {rpm.SourceRpm}, not from {srpm.Name}-{srpm.Version}";
+        }
+        if (!ArchFits(rpm.Arch, arch))
+        {
+            return $"its arch {rpm.Arch} does not fit a build for {arch}";
+        }
+        return null;
+    }
+
+    // "N-V-R.src.rpm": version and release hold no '-', the name may.
+    private static bool TrySplitSourceRpm(string sourceRpm, out string name, out string version)
+    {
+        name = version = "";
+        const string suffix = ".src.rpm";
+        if (!sourceRpm.EndsWith(suffix, StringComparison.Ordinal))
+        {
+            return false;
+        }
+        var nvr = sourceRpm[..^suffix.Length];
+        var releaseDash = nvr.LastIndexOf('-');
+        var versionDash = releaseDash > 0 ? nvr.LastIndexOf('-', releaseDash - 1) : -1;
+        if (versionDash <= 0)
+        {
+            return false;
+        }
+        name = nvr[..versionDash];
+        version = nvr[(versionDash + 1)..releaseDash];
+        return true;
+    }
+
+    /// The arches a build for <paramref name="buildArch"/> produces: its own and noarch; i386 builds are i686 (and
+    /// may be any x86 of 32 bits), armhfp builds armv7hl.
+    internal static bool ArchFits(string rpmArch, string buildArch) =>
+        rpmArch == buildArch || rpmArch == "noarch" || buildArch switch
+        {
+            "i386" => rpmArch is "i486" or "i586" or "i686",
+            "armhfp" => rpmArch is "armv7hl" or "armv7hnl",
+            _ => false,
+        };
 
     /// Binary RPMs in the result dir (mock also puts the rebuilt SRPM there).
     public IReadOnlyList<string> BinaryRpms() =>

@@ -26,7 +26,7 @@ public sealed class MockBackend(MockPlanner planner, ProcessRunner runner, ILogg
 
             await PrepareConfigDirAsync(invocation, cancellationToken);
             logger.LogInformation("mock config {Config} rendered as root {Root}", invocation.ConfigSource, invocation.RootName);
-            var outcome = await RunAsync(invocation, files, request.Timeout, stopwatch, cancellationToken);
+            var outcome = await RunAsync(invocation, files, request.SrpmPath, request.Arch, request.Timeout, stopwatch, cancellationToken);
             BuildToolRun.LogOutcome(logger, Name, request, outcome);
             return outcome;
         }
@@ -46,7 +46,7 @@ public sealed class MockBackend(MockPlanner planner, ProcessRunner runner, ILogg
         }
     }
 
-    private async Task<BuildOutcome> RunAsync(MockInvocation invocation, BuildResultFiles files, TimeSpan timeout, Stopwatch stopwatch, CancellationToken cancellationToken)
+    private async Task<BuildOutcome> RunAsync(MockInvocation invocation, BuildResultFiles files, string srpmPath, string arch, TimeSpan timeout, Stopwatch stopwatch, CancellationToken cancellationToken)
     {
         var spec = new ProcessSpec(invocation.FileName, invocation.Arguments)
         {
@@ -64,8 +64,16 @@ public sealed class MockBackend(MockPlanner planner, ProcessRunner runner, ILogg
             var detail = MockExitCodes.Describe(result.ExitCode) ?? files.LastStderrLine();
             return new BuildOutcome(false, result.ExitCode, BuildReasons.ExitCode(Name, result.ExitCode, detail), stopwatch.Elapsed);
         }
-        return files.BinaryRpms().Count == 0
-            ? new BuildOutcome(false, 0, BuildReasons.NoRpm(Name), stopwatch.Elapsed)
+        if (files.RemoveLinks() is { } problem)
+        {
+            return new BuildOutcome(false, 0, problem, stopwatch.Elapsed);
+        }
+        if (files.BinaryRpms().Count == 0)
+        {
+            return new BuildOutcome(false, 0, BuildReasons.NoRpm(Name), stopwatch.Elapsed);
+        }
+        return files.CheckRpms(srpmPath, arch) is { } notAResult
+            ? new BuildOutcome(false, 0, notAResult, stopwatch.Elapsed)
             : new BuildOutcome(true, 0, null, stopwatch.Elapsed);
     }
 }

@@ -51,7 +51,7 @@ public sealed class RpmbuildBackend(string rpmbuildPath, ProcessRunner runner, I
 
         try
         {
-            var outcome = await RunAsync(spec, files, topdir, stopwatch, cancellationToken);
+            var outcome = await RunAsync(request, spec, files, topdir, stopwatch, cancellationToken);
             await WriteLogsAsync(files, spec.ToString());
             BuildToolRun.LogOutcome(logger, Name, request, outcome);
             return outcome;
@@ -70,7 +70,7 @@ public sealed class RpmbuildBackend(string rpmbuildPath, ProcessRunner runner, I
         _ => arch,
     };
 
-    private async Task<BuildOutcome> RunAsync(ProcessSpec spec, BuildResultFiles files, string topdir, Stopwatch stopwatch, CancellationToken cancellationToken)
+    private async Task<BuildOutcome> RunAsync(BuildRequest request, ProcessSpec spec, BuildResultFiles files, string topdir, Stopwatch stopwatch, CancellationToken cancellationToken)
     {
         var (result, failure) = await BuildToolRun.RunAsync(runner, spec, files, stopwatch, cancellationToken);
         if (result is null)
@@ -82,13 +82,13 @@ public sealed class RpmbuildBackend(string rpmbuildPath, ProcessRunner runner, I
             return new BuildOutcome(false, result.ExitCode, BuildReasons.ExitCode(Name, result.ExitCode, files.LastStderrLine()), stopwatch.Elapsed);
         }
 
-        var rpmsDir = Path.Combine(topdir, "RPMS");
-        var rpms = Directory.Exists(rpmsDir) ? Directory.GetFiles(rpmsDir, "*.rpm", SearchOption.AllDirectories) : [];
-        foreach (var rpm in rpms)
+        var (moved, problem) = files.CollectRpms(Path.Combine(topdir, "RPMS"));
+        problem ??= moved == 0 ? null : files.CheckRpms(request.SrpmPath, request.Arch);
+        if (problem is not null)
         {
-            File.Move(rpm, Path.Combine(files.ResultDir, Path.GetFileName(rpm)), overwrite: true);
+            return new BuildOutcome(false, 0, problem, stopwatch.Elapsed);
         }
-        return rpms.Length == 0
+        return moved == 0
             ? new BuildOutcome(false, 0, BuildReasons.NoRpm(Name), stopwatch.Elapsed)
             : new BuildOutcome(true, 0, null, stopwatch.Elapsed);
     }

@@ -19,9 +19,13 @@ public static class ResultManifests
     private const string FileNamePunctuation = "._+~^-@=,";
 
     /// <summary>The manifest of the flat result dir <paramref name="resultDir"/>: every file, hashed.</summary>
-    /// <exception cref="InvalidDataException">The dir holds a subdirectory or a file whose name cannot be stored.</exception>
+    /// <exception cref="InvalidDataException">The dir holds a symbolic link, a subdirectory or a file whose name cannot be stored.</exception>
     public static async Task<ResultManifest> FromDirectoryAsync(string resultDir, string target, string pkgName, string timestamp, string evr, string arch, CancellationToken cancellationToken)
     {
+        if (FindLink(resultDir) is { } link)
+        {
+            throw new InvalidDataException($"result dir {resultDir}: {link}; only regular files can be uploaded");
+        }
         if (Directory.EnumerateDirectories(resultDir).FirstOrDefault() is { } subdir)
         {
             throw new InvalidDataException($"result dir {resultDir} holds a subdirectory ({Path.GetFileName(subdir)}); only files can be uploaded");
@@ -40,6 +44,30 @@ public static class ResultManifests
             async (i, token) => files[i] = new ManifestFile(Path.GetFileName(paths[i]), new FileInfo(paths[i]).Length, await FileDigest.Sha256HexAsync(paths[i], token).ConfigureAwait(false))).ConfigureAwait(false);
         var manifest = new ResultManifest { Target = target, PkgName = pkgName, Timestamp = timestamp, Evr = evr, Arch = arch, Files = files };
         return TryValidate(manifest, out var invalid) ? manifest : throw new InvalidDataException(invalid);
+    }
+
+    /// <summary>
+    /// Why <paramref name="dir"/> cannot be a result: the first symbolic link in it or its subdirectories, or null. A
+    /// result is regular files, read where they are; a link would publish whatever it points to.
+    /// </summary>
+    public static string? FindLink(string dir)
+    {
+        var pending = new Stack<DirectoryInfo>([new DirectoryInfo(dir)]);
+        while (pending.TryPop(out var current))
+        {
+            foreach (var entry in current.EnumerateFileSystemInfos())
+            {
+                if (entry.LinkTarget is { } linkTarget)
+                {
+                    return $"{Printable.Quote(Path.GetRelativePath(dir, entry.FullName))} is a symbolic link (to {Printable.Quote(linkTarget)}), not a regular file";
+                }
+                if (entry is DirectoryInfo subdir)
+                {
+                    pending.Push(subdir);
+                }
+            }
+        }
+        return null;
     }
 
     /// <summary>Every name a path component that stays in its dir, every file listed once with a size and a SHA-256.</summary>
@@ -146,6 +174,19 @@ public static class ResultManifests
         var bytes = JsonSerializer.SerializeToUtf8Bytes(canonical, RemoteJsonContext.Default.ResultManifest);
         return Convert.ToHexStringLower(SHA256.HashData(bytes))[..32];
     }
+
+    /// <summary>
+    /// The words of a refusal to store a result where a different one is published (bstore answers it with 409). Clients
+    /// tell it from bstore's other 409 (an upload lacking files, worth a retry) by these words: it is final.
+    /// </summary>
+    public const string TakenByADifferentResult = "is taken by a different result";
+
+    /// <summary>Why <paramref name="location"/> cannot take a result: a different one is published there.</summary>
+    public static string LocationTaken(string location) =>
+        $"{location} {TakenByADifferentResult}; a published result is never replaced (build it again under a new timestamp)";
+
+    /// <summary>Whether <paramref name="message"/> is a refusal made by <see cref="LocationTaken"/>.</summary>
+    public static bool IsLocationTaken(string? message) => message?.Contains(TakenByADifferentResult, StringComparison.Ordinal) == true;
 
     /// <summary>The result's place under the repo, with a trailing slash.</summary>
     public static string Location(ResultManifest manifest)

@@ -57,7 +57,9 @@ public sealed class HttpResultStore : IResultStore, IDisposable
         return new HttpResultStore(BstoreClient.Create(config), ownsClient: true, retry, logger, null);
     }
 
-    /// <exception cref="InvalidDataException">The result dir cannot be uploaded (a subdirectory, a bad name); retrying will not help.</exception>
+    /// <exception cref="InvalidDataException">The result dir cannot be uploaded (a subdirectory, a bad name), or bstore
+    /// holds a different result at its place (409, <see cref="ResultManifests.TakenByADifferentResult"/>; the
+    /// <see cref="RemoteServiceException"/> is the inner exception); retrying will not help.</exception>
     /// <exception cref="RemoteServiceException">Bstore refused the upload (authentication, a bad name).</exception>
     /// <exception cref="IOException">Bstore stayed unreachable, or the upload kept arriving damaged.</exception>
     public async Task StoreAsync(StoredResult result, CancellationToken cancellationToken)
@@ -78,6 +80,11 @@ public sealed class HttpResultStore : IResultStore, IDisposable
                 try
                 {
                     return await TryUploadAsync(manifest, result.ResultDir, schedule, ct);
+                }
+                catch (RemoteServiceException ex) when (ex.Status == HttpStatusCode.Conflict && ResultManifests.IsLocationTaken(ex.Message))
+                {
+                    // Bstore never replaces a published result: no retry can store this one.
+                    throw new InvalidDataException($"bstore {_bstore.BaseAddress} refused {location}: {ex.Message}", ex);
                 }
                 catch (RemoteServiceException ex) when (ex.Status == HttpStatusCode.UnprocessableEntity && ++damaged >= DamagedAttempts)
                 {
@@ -131,7 +138,7 @@ public sealed class HttpResultStore : IResultStore, IDisposable
         // One of our request timeouts: the caller's stop is never retried.
         OperationCanceledException => true,
         HttpRequestException => true,
-        FileNotFoundException or DirectoryNotFoundException => false,
+        FileNotFoundException or DirectoryNotFoundException or InvalidDataException => false,
         IOException => true,
         RemoteServiceException { Status: { } status } => RemoteResponses.IsTransient(status)
             || status is HttpStatusCode.NotFound or HttpStatusCode.Conflict or HttpStatusCode.UnprocessableEntity,

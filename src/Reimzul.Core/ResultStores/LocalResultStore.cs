@@ -1,13 +1,15 @@
 using Microsoft.Extensions.Logging;
 using Reimzul.Config;
 using Reimzul.Files;
+using Reimzul.Protocol;
 using Reimzul.Worker;
 
 namespace Reimzul.ResultStores;
 
 /// <summary>
 /// The one-machine transport: the result dir is moved (or, across filesystems, copied) into the
-/// staging dir, which shares the repo's filesystem, then renamed into its final place.
+/// staging dir, which shares the repo's filesystem, then renamed into its final place. A published result is never
+/// replaced: the same files again are accepted as done, different ones refused with <see cref="InvalidDataException"/>.
 /// </summary>
 public sealed class LocalResultStore(ReimzulPaths paths, ILogger logger) : IResultStore
 {
@@ -17,6 +19,8 @@ public sealed class LocalResultStore(ReimzulPaths paths, ILogger logger) : IResu
     // Two stores of the same result racing: each round, one of them wins the final name.
     private const int PublishAttempts = 5;
 
+    /// <exception cref="InvalidDataException">The result dir holds a symbolic link, or a different result is published at the result's place (its message says
+    /// the place <see cref="ResultManifests.TakenByADifferentResult"/>); storing it again will not help.</exception>
     public async Task StoreAsync(StoredResult result, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(result);
@@ -29,6 +33,10 @@ public sealed class LocalResultStore(ReimzulPaths paths, ILogger logger) : IResu
         if (!Directory.Exists(source))
         {
             throw new DirectoryNotFoundException($"result dir {source} does not exist");
+        }
+        if (ResultManifests.FindLink(source) is { } link)
+        {
+            throw new InvalidDataException($"result dir {source}: {link}; a result is regular files only");
         }
 
         Directory.CreateDirectory(paths.Staging);
@@ -47,7 +55,7 @@ public sealed class LocalResultStore(ReimzulPaths paths, ILogger logger) : IResu
         try
         {
             Directory.CreateDirectory(Path.GetDirectoryName(final)!);
-            Publish(staged, final);
+            await PublishAsync(staged, final, cancellationToken);
         }
         catch
         {
@@ -91,20 +99,24 @@ public sealed class LocalResultStore(ReimzulPaths paths, ILogger logger) : IResu
     }
 
     /// <summary>
-    /// Renames <paramref name="staged"/> to <paramref name="final"/>. An existing result (a retried
-    /// build) is renamed aside first and deleted after: a reader sees the old dir or the new one,
-    /// each whole, with at most a moment of neither in between.
+    /// Renames <paramref name="staged"/> to <paramref name="final"/>. A result already there is never replaced (the
+    /// repodata and the signer know its checksums): the same files again are a retried store, done already; different
+    /// ones are refused.
     /// </summary>
-    private void Publish(string staged, string final)
+    private async Task PublishAsync(string staged, string final, CancellationToken cancellationToken)
     {
         var parent = Path.GetDirectoryName(final)!;
         for (var attempt = 1; ; attempt++)
         {
-            string? aside = null;
             if (Directory.Exists(final))
             {
-                aside = Path.Combine(paths.Staging, Guid.NewGuid().ToString("N") + ".old");
-                Directory.Move(final, aside);
+                if (!await SameFilesAsync(staged, final, cancellationToken))
+                {
+                    throw new InvalidDataException(ResultManifests.LocationTaken(Path.GetRelativePath(paths.Repo, final) + "/"));
+                }
+                logger.LogInformation("result {Final} is already in place", final);
+                TryDeleteTree(staged);
+                return;
             }
             try
             {
@@ -112,26 +124,42 @@ public sealed class LocalResultStore(ReimzulPaths paths, ILogger logger) : IResu
             }
             catch (IOException) when (Directory.Exists(final) && attempt < PublishAttempts)
             {
-                // Another store of the same result got in between; replace its copy on the next round.
-                TryDeleteTree(aside);
+                // Another store of the same place got in between; the next round compares with what it stored.
                 continue;
             }
-            catch
-            {
-                if (aside is not null)
-                {
-                    TryMove(aside, final);
-                }
-                throw;
-            }
             DurableFiles.FsyncDirectory(parent);
-            if (aside is not null)
-            {
-                logger.LogInformation("replaced the earlier result at {Final}", final);
-                TryDeleteTree(aside);
-            }
             return;
         }
+    }
+
+    /// <summary>Both dirs hold the same names with the same sizes and SHA-256s.</summary>
+    private static async Task<bool> SameFilesAsync(string left, string right, CancellationToken cancellationToken)
+    {
+        static List<string> Names(string dir) =>
+            [.. Directory.EnumerateFileSystemEntries(dir, "*", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(dir, f)).Order(StringComparer.Ordinal)];
+        var names = Names(left);
+        if (!names.SequenceEqual(Names(right)))
+        {
+            return false;
+        }
+        foreach (var name in names)
+        {
+            string l = Path.Combine(left, name), r = Path.Combine(right, name);
+            if (Directory.Exists(l) || Directory.Exists(r))
+            {
+                if (Directory.Exists(l) != Directory.Exists(r))
+                {
+                    return false;
+                }
+                continue;
+            }
+            if (new FileInfo(l).Length != new FileInfo(r).Length
+                || await FileDigest.Sha256HexAsync(l, cancellationToken) != await FileDigest.Sha256HexAsync(r, cancellationToken))
+            {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static async Task CopyTreeAsync(string source, string destination, CancellationToken cancellationToken)

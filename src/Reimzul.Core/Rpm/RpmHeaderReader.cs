@@ -3,7 +3,7 @@ using System.Buffers.Binary;
 namespace Reimzul.Rpm;
 
 /// <summary>
-/// Reads name, version, release, epoch, arch and source-ness from an RPM file without rpm: the lead, the
+/// Reads name, version, release, epoch, arch, source-ness and a binary's SOURCERPM from an RPM file without rpm: the lead, the
 /// signature header (skipped) and the main header, never the payload. Every size taken from the file is
 /// bounded before it is used, so a hostile file cannot make us allocate or read much.
 /// </summary>
@@ -93,7 +93,8 @@ public static class RpmHeaderReader
             Release: Required(header, TagRelease, "RELEASE", mainStart),
             Epoch: epoch,
             Arch: Required(header, TagArch, "ARCH", mainStart),
-            IsSource: IsSource(leadType, header, mainStart));
+            IsSource: IsSource(leadType, header, mainStart),
+            SourceRpm: header.GetString(TagSourceRpm, "SOURCERPM"));
     }
 
     private static ushort ReadLead(RpmInput input)

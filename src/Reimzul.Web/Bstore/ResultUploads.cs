@@ -17,7 +17,9 @@ namespace Reimzul.Web.Bstore;
 /// before. <b>File</b>: each file is received to a temp name, its size and SHA-256 checked against the manifest, and
 /// only then renamed to <c>files/NAME</c>. <b>Commit</b>: with every file present, the files dir is renamed into the
 /// repo by <see cref="LocalResultStore"/> (readers see no result or a whole one). A result already in place exactly as
-/// the manifest says is reported complete at once: retries never duplicate. Unfinished uploads are removed after a day.
+/// the manifest says is reported complete at once: retries never duplicate. A different result there is refused with 409
+/// (<see cref="ResultManifests.LocationTaken"/>): a published result is never replaced. Unfinished uploads are removed
+/// after a day.
 /// </summary>
 internal sealed class ResultUploads
 {
@@ -63,6 +65,12 @@ internal sealed class ResultUploads
         {
             _logger.LogInformation("{Worker}: result {Location} is already in place", worker, location);
             return new UploadState { UploadId = id, Complete = true, Location = location };
+        }
+        if (Directory.Exists(Path.Combine(_paths.Repo, location)))
+        {
+            // Results appear whole, so a dir there that is not this result is a different, published one.
+            _logger.LogWarning("{Worker}: refused result {Location}: a different result is published there", worker, location);
+            throw new RemoteServiceException(HttpStatusCode.Conflict, ResultManifests.LocationTaken(location));
         }
 
         var dir = UploadDir(id);
@@ -168,6 +176,11 @@ internal sealed class ResultUploads
             catch (ArgumentException ex)
             {
                 throw new RemoteServiceException(HttpStatusCode.BadRequest, ex.Message);
+            }
+            catch (InvalidDataException ex) when (ResultManifests.IsLocationTaken(ex.Message))
+            {
+                // Published by another upload since this one began; the upload stays until the sweep.
+                throw new RemoteServiceException(HttpStatusCode.Conflict, ex.Message);
             }
             TryDeleteTree(dir);
         }

@@ -32,8 +32,9 @@ public sealed class MockBackendTests : IDisposable
     [Fact]
     public async Task MockIsRunWithThePlannedArgumentsAndItsConfigDirReady()
     {
-        _mock.Produces(FakeRpm("hello-1.0-1.el7.x86_64.rpm"));
-        var request = Request();
+        var (srpm, rpm) = await RealPackagesAsync();
+        _mock.Produces(rpm);
+        var request = Request() with { SrpmPath = srpm };
 
         var outcome = await _backend.BuildAsync(request, CancellationToken.None);
 
@@ -44,7 +45,19 @@ public sealed class MockBackendTests : IDisposable
         Assert.Equal(plan.ConfigText, await File.ReadAllTextAsync(Path.Combine(ResultDir, "mock.cfg")));
         Assert.Contains("config_opts['root'] = 'c7.1708.u.x86_64-20240101120000'", plan.ConfigText, StringComparison.Ordinal);
         Assert.Contains("INFO: stand-in mock building in", await File.ReadAllTextAsync(Path.Combine(ResultDir, "stdout")), StringComparison.Ordinal);
-        Assert.True(File.Exists(Path.Combine(ResultDir, "hello-1.0-1.el7.x86_64.rpm")));
+        Assert.True(File.Exists(Path.Combine(ResultDir, Path.GetFileName(rpm))));
+    }
+
+    [Fact]
+    public async Task AFileMockLeftNamedLikeAnRpmThatIsNoneFailsTheBuildWithTheReason()
+    {
+        var (srpm, _) = await RealPackagesAsync();
+        _mock.Produces(FakeRpm("kernel-9.9-9.el7.x86_64.rpm"));
+
+        var outcome = await _backend.BuildAsync(Request() with { SrpmPath = srpm }, CancellationToken.None);
+
+        Assert.False(outcome.Succeeded);
+        Assert.Contains("kernel-9.9-9.el7.x86_64.rpm is not a result of this build: its header does not parse", outcome.Reason, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -155,6 +168,17 @@ public sealed class MockBackendTests : IDisposable
 
     private BuildRequest Request() =>
         new(_temp.Combine("incoming", "hello-1.0-1.src.rpm"), "hello", "1.0-1.el7", "x86_64", "c7.1708.u.x86_64", ".el7", "20240101120000", ResultDir, TimeSpan.FromMinutes(1));
+
+    /// <summary>A real SRPM of hello and the noarch RPM rpmbuild makes of it, as mock would have.</summary>
+    private async Task<(string Srpm, string Rpm)> RealPackagesAsync()
+    {
+        var srpm = await SrpmFactory.BuildAsync(SrpmFactory.NoarchSpec("hello"), _temp.Combine("incoming"));
+        var built = _temp.Combine("made", "rpmbuild");
+        var outcome = await new RpmbuildBackend("rpmbuild", ProcessRunner.Default, NullLogger.Instance)
+            .BuildAsync(Request() with { SrpmPath = srpm, Arch = "noarch", ResultDir = built }, CancellationToken.None);
+        Assert.True(outcome.Succeeded, outcome.Reason);
+        return (srpm, Directory.GetFiles(built, "*.rpm").Single());
+    }
 
     private string FakeRpm(string name)
     {

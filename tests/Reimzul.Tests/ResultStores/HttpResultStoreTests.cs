@@ -58,6 +58,26 @@ public sealed class HttpResultStoreTests(WebFixture fixture) : IAsyncDisposable
     }
 
     [Fact]
+    public async Task ADifferentResultAtThePlaceOfAPublishedOneFailsAtOnceWithoutRetrying()
+    {
+        var url = await site.StartBstoreAsync(WebAuth.Certificates);
+        var (first, hashes) = ResultFiles.Make(site.Temp("worker"));
+        var (second, _) = ResultFiles.Make(site.Temp("worker-again"));
+        // Retries for ever, as far as a test can tell: only a final answer ends the store.
+        var patient = new RetryPolicy(TimeSpan.FromMilliseconds(20), TimeSpan.FromMilliseconds(200)) { GiveUpWithoutProgress = TimeSpan.FromHours(1) };
+        var (store, http) = Store(url, patient);
+        using var _ = http;
+        await store.StoreAsync(first, CancellationToken.None);
+
+        var refused = await Assert.ThrowsAsync<InvalidDataException>(() => store.StoreAsync(second, CancellationToken.None));
+
+        Assert.Contains("is taken by a different result", refused.Message, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.Conflict, Assert.IsType<RemoteServiceException>(refused.InnerException).Status);
+        Assert.Equal(hashes, ResultFiles.Hashes(ResultFiles.FinalDir(site.Paths.Repo, first)));
+        Assert.True(Directory.Exists(second.ResultDir));
+    }
+
+    [Fact]
     public async Task StoringTheSameResultAgainSendsNothingAndChangesNothing()
     {
         var url = await site.StartBstoreAsync(WebAuth.Certificates);

@@ -52,16 +52,33 @@ public sealed class LocalResultStoreTests(StoreRpms rpms) : IDisposable
     }
 
     [Fact]
-    public async Task AResultStoredAgainReplacesTheEarlierOneWhole()
+    public async Task ADifferentResultAtThePlaceOfAPublishedOneIsRefusedAndBothStayWhole()
     {
         var rpm = rpms.Packages[0];
         await Store().StoreAsync(For(MakeResult(layout.Paths.Results, rpm, "first attempt"), rpm), CancellationToken.None);
-        File.WriteAllText(Path.Combine(FinalDir(rpm), "state.log"), "only the first attempt wrote this");
+        var second = MakeResult(layout.Paths.Results, rpm, "second attempt");
 
-        await Store().StoreAsync(For(MakeResult(layout.Paths.Results, rpm, "second attempt"), rpm), CancellationToken.None);
+        var refused = await Assert.ThrowsAsync<InvalidDataException>(() => Store().StoreAsync(For(second, rpm), CancellationToken.None));
 
-        Assert.Equal(Sorted("build.log", rpm.FileName, "root.log"), Listing(FinalDir(rpm)));
-        Assert.Equal("second attempt", File.ReadAllText(Path.Combine(FinalDir(rpm), "build.log")));
+        Assert.Contains("is taken by a different result", refused.Message, StringComparison.Ordinal);
+        Assert.Contains($"{rpm.Name}/{Timestamp}/{rpm.Evr}.{rpm.Arch}/", refused.Message, StringComparison.Ordinal);
+        Assert.Equal("first attempt", File.ReadAllText(Path.Combine(FinalDir(rpm), "build.log")));
+        Assert.Equal(Sorted("build.log", rpm.FileName, "root.log"), Listing(second));
+        Assert.Empty(Directory.GetFileSystemEntries(layout.Paths.Staging));
+    }
+
+    [Fact]
+    public async Task TheSameResultStoredAgainIsDoneAlreadyAndTheSourceIsConsumed()
+    {
+        var rpm = rpms.Packages[0];
+        await Store().StoreAsync(For(MakeResult(layout.Paths.Results, rpm), rpm), CancellationToken.None);
+        var stamps = Directory.GetFiles(FinalDir(rpm)).ToDictionary(f => f, File.GetLastWriteTimeUtc);
+        var again = MakeResult(layout.Paths.Results, rpm);
+
+        await Store().StoreAsync(For(again, rpm), CancellationToken.None);
+
+        Assert.False(Directory.Exists(again));
+        Assert.Equal(stamps, Directory.GetFiles(FinalDir(rpm)).ToDictionary(f => f, File.GetLastWriteTimeUtc));
         Assert.Empty(Directory.GetFileSystemEntries(layout.Paths.Staging));
     }
 

@@ -36,6 +36,18 @@ public sealed class RpmHeaderReaderTests(RpmPackagesFixture packages)
         Assert.False(info.IsSource);
     }
 
+    [Theory]
+    [InlineData("rznoarch-1.0")]
+    [InlineData("rzcprog-libs-2.0")]
+    public async Task ABinaryRpmReportsTheSourceRpmItWasBuiltFromAsRpmQueriesIt(string prefix)
+    {
+        var rpm = packages.BinaryRpms.Single(p => Path.GetFileName(p).StartsWith(prefix + "-", StringComparison.Ordinal));
+        var run = await ProcessRunner.Default.RunAsync(new ProcessSpec("rpm", ["-qp", "--nosignature", "--qf", "%{SOURCERPM}", rpm]) { Timeout = TimeSpan.FromSeconds(30) });
+
+        Assert.Equal(run.StandardOutput.Trim(), RpmHeaderReader.Read(rpm).SourceRpm);
+        Assert.Null(RpmHeaderReader.Read(packages.NoarchSrpm).SourceRpm);
+    }
+
     [Fact]
     public void AnEpochPackageReportsItsEpochAndEvrLeavesItOut()
     {

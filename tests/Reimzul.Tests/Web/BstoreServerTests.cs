@@ -136,6 +136,49 @@ public sealed class BstoreServerTests(WebFixture fixture) : IAsyncDisposable
     }
 
     [Fact]
+    public async Task ADifferentResultForThePlaceOfAPublishedOneIsRefusedWith409AndThePublishedOneStays()
+    {
+        var url = await site.StartBstoreAsync(WebAuth.TokensOverHttp);
+        using var http = site.RawClient(url, token: WebSite.AliceToken);
+        var (result, hashes) = ResultFiles.Make(site.Temp("worker"));
+        var state = await BeginAsync(http, await ResultFiles.ManifestAsync(result));
+        await SendAsync(http, state.UploadId, result, state.Missing);
+        using (await CommitAsync(http, state.UploadId))
+        {
+        }
+        var (other, _) = ResultFiles.Make(site.Temp("intruder"));
+
+        using var begin = await http.PostAsJsonAsync(RemoteProtocol.ResultsPath, await ResultFiles.ManifestAsync(other), RemoteJsonContext.Default.ResultManifest);
+
+        Assert.Equal(HttpStatusCode.Conflict, begin.StatusCode);
+        Assert.Contains($"{ResultFiles.Target}/hello/{ResultFiles.Timestamp}/1.0-1.el7.x86_64/ is taken by a different result", await begin.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(hashes, ResultFiles.Hashes(ResultFiles.FinalDir(site.Paths.Repo, result)));
+        Assert.Empty(Directory.GetFileSystemEntries(UploadsDir));
+    }
+
+    [Fact]
+    public async Task AnUploadCommittedAfterADifferentResultWasPublishedAtItsPlaceIsRefusedWith409()
+    {
+        var url = await site.StartBstoreAsync(WebAuth.TokensOverHttp);
+        using var http = site.RawClient(url, token: WebSite.AliceToken);
+        var (first, hashes) = ResultFiles.Make(site.Temp("first"));
+        var (second, _) = ResultFiles.Make(site.Temp("second"));
+        var firstState = await BeginAsync(http, await ResultFiles.ManifestAsync(first));
+        var secondState = await BeginAsync(http, await ResultFiles.ManifestAsync(second));
+        await SendAsync(http, firstState.UploadId, first, firstState.Missing);
+        await SendAsync(http, secondState.UploadId, second, secondState.Missing);
+        using (await CommitAsync(http, firstState.UploadId))
+        {
+        }
+
+        using var commit = await CommitAsync(http, secondState.UploadId);
+
+        Assert.Equal(HttpStatusCode.Conflict, commit.StatusCode);
+        Assert.Contains("is taken by a different result", await commit.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(hashes, ResultFiles.Hashes(ResultFiles.FinalDir(site.Paths.Repo, first)));
+    }
+
+    [Fact]
     public async Task AnUploadAbandonedForADayIsRemovedWhenBstoreStarts()
     {
         var url = await site.StartBstoreAsync(WebAuth.TokensOverHttp);
