@@ -159,7 +159,9 @@ public sealed class BuildSubmitter
     {
         try
         {
-            _records.Write(key, record);
+            // Not flushed: if it is lost in a crash, a repeat finds "pending" and says the outcome is unknown, which
+            // is true; only the pending record, written before the put, has to be on disk before the answer.
+            _records.Write(key, record, durable: false);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {

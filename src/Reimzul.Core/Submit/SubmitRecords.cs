@@ -37,14 +37,23 @@ internal sealed class SubmitRecords(string directory)
         }
     }
 
-    public void Write(string key, SubmitRecord record)
+    /// <summary>Replaces the record whole (through a rename); <paramref name="durable"/>: on disk before this returns.</summary>
+    public void Write(string key, SubmitRecord record, bool durable = true)
     {
         if (!System.IO.Directory.Exists(Directory))
         {
             System.IO.Directory.CreateDirectory(Directory);
             DurableFiles.FsyncDirectory(Path.GetDirectoryName(Path.GetFullPath(Directory))!);
         }
-        DurableFiles.WriteAllText(PathOf(key), JsonSerializer.Serialize(record, SubmitRecordJson.Default.SubmitRecord));
+        var text = JsonSerializer.Serialize(record, SubmitRecordJson.Default.SubmitRecord);
+        if (durable)
+        {
+            DurableFiles.WriteAllText(PathOf(key), text);
+            return;
+        }
+        var temp = DurableFiles.TempNameFor(PathOf(key));
+        File.WriteAllText(temp, text);
+        File.Move(temp, PathOf(key), overwrite: true);
     }
 
     public void Delete(string key)
