@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Reimzul.Config;
 using Reimzul.Protocol;
+using Reimzul.Validation;
 using Reimzul.Web.Hosting;
 
 namespace Reimzul.Web.Auth;
@@ -27,12 +28,14 @@ internal sealed class WriterAuthenticator
     private readonly string _section;
     private readonly X509Certificate2Collection? _roots;
     private readonly TokenTable? _tokens;
+    private readonly RefusalLog _refusals;
 
-    private WriterAuthenticator(string section, X509Certificate2Collection? roots, TokenTable? tokens)
+    private WriterAuthenticator(string section, X509Certificate2Collection? roots, TokenTable? tokens, RefusalLog refusals)
     {
         _section = section;
         _roots = roots;
         _tokens = tokens;
+        _refusals = refusals;
     }
 
     /// <exception cref="ConfigException">The CA or the token file cannot be used.</exception>
@@ -55,18 +58,31 @@ internal sealed class WriterAuthenticator
         {
             logger.LogWarning("{Section}: bearer tokens over plain HTTP can be read by anyone on the network; enable https", section);
         }
-        return new WriterAuthenticator(section, roots, tokens);
+        return new WriterAuthenticator(section, roots, tokens, new RefusalLog(logger, TimeProvider.System));
     }
 
-    /// <summary>The writer's name, or the refusal to send.</summary>
+    /// <summary>The writer's name, or the refusal to send (logged).</summary>
     public bool TryAuthenticate(HttpContext context, out string writer, out IResult refusal)
     {
+        if (TryAuthenticate(context, out writer, out refusal, out var status, out var identity, out var reason))
+        {
+            return true;
+        }
+        _refusals.Refused(context, status, identity, reason);
+        return false;
+    }
+
+    private bool TryAuthenticate(HttpContext context, out string writer, out IResult refusal, out int status, out string identity, out string reason)
+    {
         writer = "";
+        status = StatusCodes.Status401Unauthorized;
+        identity = "no credentials";
+        reason = "";
         refusal = Results.Empty;
         if (_roots is null && _tokens is null)
         {
-            refusal = Replies.Error(StatusCodes.Status403Forbidden,
-                $"this service accepts no writes: enable client_certs or tokens in [{_section}] of its configuration");
+            (status, reason) = (StatusCodes.Status403Forbidden, $"this service accepts no writes: enable client_certs or tokens in [{_section}] of its configuration");
+            refusal = Replies.Error(status, reason);
             return false;
         }
         if (_roots is not null && context.Connection.ClientCertificate is { } certificate)
@@ -75,23 +91,28 @@ internal sealed class WriterAuthenticator
             {
                 return true;
             }
-            refusal = Replies.Error(StatusCodes.Status403Forbidden, $"client certificate {certificate.Subject} is not accepted: {problem}");
+            (status, identity, reason) = (StatusCodes.Status403Forbidden, $"certificate {certificate.Subject}", problem);
+            refusal = Replies.Error(status, $"client certificate {certificate.Subject} is not accepted: {problem}");
             return false;
         }
         var authorization = context.Request.Headers.Authorization.ToString();
         if (authorization.Length == 0)
         {
-            refusal = Unauthenticated(context, "authentication required: " + Accepted());
+            reason = "authentication required: " + Accepted();
+            refusal = Unauthenticated(context, reason);
             return false;
         }
+        identity = "an Authorization header";
         if (_tokens is null || !authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
         {
-            refusal = Unauthenticated(context, "the Authorization header is not accepted here; " + Accepted());
+            reason = "the Authorization header is not accepted here; " + Accepted();
+            refusal = Unauthenticated(context, reason);
             return false;
         }
         if (_tokens.Find(authorization["Bearer ".Length..].Trim()) is not { } name)
         {
-            refusal = Unauthenticated(context, "the bearer token is not accepted (unknown token)");
+            (identity, reason) = ("a bearer token", "the bearer token is not accepted (unknown token)");
+            refusal = Unauthenticated(context, reason);
             return false;
         }
         writer = name;
@@ -128,14 +149,23 @@ internal sealed class WriterAuthenticator
             problem = reasons.Count > 0 ? string.Join("; ", reasons) : "it does not chain to the configured CA";
             return false;
         }
-        if (CommonName(certificate) is not { Length: > 0 } cn)
+        var names = CommonNames(certificate);
+        if (names is null || names.Count == 0 || names[0].Length == 0)
         {
             problem = "it has no CN to name the submitter";
             return false;
         }
-        if (cn.Any(char.IsControl))
+        if (names.Count > 1)
         {
-            problem = "its CN contains a control character";
+            // Which one would name the writer is a guess; a guess about identity is no identity.
+            problem = $"its subject holds {names.Count} CNs; exactly one must name the writer";
+            return false;
+        }
+        var cn = names[0];
+        // The CN becomes the submitter in jobs, the log line and the history: the name rules apply.
+        if (!InputRules.TryValidatePathComponent("its CN", cn, out var badName))
+        {
+            problem = badName;
             return false;
         }
         commonName = cn;
@@ -143,14 +173,13 @@ internal sealed class WriterAuthenticator
         return true;
     }
 
-    private static string? CommonName(X509Certificate2 certificate)
+    private static List<string>? CommonNames(X509Certificate2 certificate)
     {
         try
         {
-            return certificate.SubjectName.EnumerateRelativeDistinguishedNames()
-                .Where(rdn => rdn.GetSingleElementType().Value == CommonNameOid)
-                .Select(rdn => rdn.GetSingleElementValue())
-                .LastOrDefault();
+            return [.. certificate.SubjectName.EnumerateRelativeDistinguishedNames()
+                .Where(rdn => !rdn.HasMultipleElements && rdn.GetSingleElementType().Value == CommonNameOid)
+                .Select(rdn => rdn.GetSingleElementValue() ?? "")];
         }
         catch (Exception ex) when (ex is CryptographicException or AsnContentException)
         {

@@ -45,6 +45,10 @@ public sealed class TlsCertificates : IDisposable
     public TlsPair Client(string commonName, bool fromOtherCa = false) =>
         Issue(fromOtherCa ? otherCa : ca, $"client-{commonName}-{(fromOtherCa ? "other" : "ca")}", commonName, ClientAuth, withServerNames: false);
 
+    /// <summary>A client certificate of the CA with the subject given as a distinguished name, e.g. <c>CN=a, CN=b</c>.</summary>
+    public TlsPair ClientWithSubject(string subject, string fileName) =>
+        Issue(ca, fileName, commonName: null, ClientAuth, withServerNames: false, subject: subject);
+
     private static (X509Certificate2, ECDsa) CreateCa(string name)
     {
         var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
@@ -56,10 +60,10 @@ public sealed class TlsCertificates : IDisposable
         return (request.CreateSelfSigned(now.AddDays(-1), now.AddYears(1)), key);
     }
 
-    private TlsPair Issue((X509Certificate2 Certificate, ECDsa Key) issuer, string fileName, string commonName, string usage, bool withServerNames, IPAddress[]? extraAddresses = null)
+    private TlsPair Issue((X509Certificate2 Certificate, ECDsa Key) issuer, string fileName, string? commonName, string usage, bool withServerNames, IPAddress[]? extraAddresses = null, string? subject = null)
     {
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var request = new CertificateRequest($"CN={commonName}, O=Reimzul tests", key, HashAlgorithmName.SHA256);
+        var request = new CertificateRequest(subject ?? $"CN={commonName}, O=Reimzul tests", key, HashAlgorithmName.SHA256);
         request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, false));
         request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature, true));
         request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid(usage)], false));
