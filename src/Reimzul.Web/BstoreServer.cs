@@ -16,6 +16,14 @@ namespace Reimzul.Web;
 /// </summary>
 public static class BstoreServer
 {
+    /// <summary>Throws what <see cref="Create"/> would throw for the TLS and authentication settings, before any host runs.</summary>
+    /// <exception cref="ConfigException">They cannot be used; the message names file, key and reason.</exception>
+    public static void CheckSettings(ReimzulConfig config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        WebApps.CheckSettings(config, "bstore", config.Bstore.Http);
+    }
+
     /// <summary>The service as configured in <c>[bstore]</c> and <c>[tls]</c>; nothing listens before it is started.</summary>
     /// <exception cref="ConfigException">TLS or authentication settings are inconsistent, or their files unusable.</exception>
     public static WebServer Create(ReimzulConfig config, ILoggerFactory loggerFactory)

@@ -18,6 +18,14 @@ namespace Reimzul.Web;
 /// </summary>
 public static class ControllerServer
 {
+    /// <summary>Throws what <see cref="Create"/> would throw for the TLS and authentication settings, before any host runs.</summary>
+    /// <exception cref="ConfigException">They cannot be used; the message names file, key and reason.</exception>
+    public static void CheckSettings(ReimzulConfig config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        WebApps.CheckSettings(config, "controller", config.Controller.Http);
+    }
+
     /// <summary>The service as configured in <c>[controller]</c> and <c>[tls]</c>; nothing listens before it is started.</summary>
     /// <exception cref="ConfigException">TLS or authentication settings are inconsistent, or their files unusable.</exception>
     public static WebServer Create(ReimzulConfig config, IJobQueueFactory queues, ILoggerFactory loggerFactory)
@@ -31,7 +39,7 @@ public static class ControllerServer
         Directory.CreateDirectory(incoming);
         var checksums = new IncomingChecksums();
         var uploads = new IncomingUploads(incoming, config.Controller.MaxSrpmBytes, checksums, logger);
-        var core = BuildSubmitter.Create(config, queues, logger);
+        var core = BuildSubmitter.Create(config, queues, logger, incomingShownAs: "of the controller");
         // Keys are kept long enough for any client's retries, then forgotten so the store stays small.
         var pruned = core.PruneKeys(DateTimeOffset.UtcNow - BuildSubmitter.KeyLifetime);
         if (pruned > 0)

@@ -37,6 +37,15 @@ public static class Composition
     /// <summary>A host with the given roles. Logs go to stderr, one line each (or to the journal under systemd).</summary>
     public static async Task<IHost> CreateHostAsync(ReimzulConfig config, Roles roles, int workers, CancellationToken cancellationToken)
     {
+        // A service that cannot start says so in one line here, not in a failed host start with a stack trace.
+        if (roles.HasFlag(Roles.Controller))
+        {
+            ControllerServer.CheckSettings(config);
+        }
+        if (roles.HasFlag(Roles.Bstore))
+        {
+            BstoreServer.CheckSettings(config);
+        }
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Logging.AddSimpleConsole(o =>
         {

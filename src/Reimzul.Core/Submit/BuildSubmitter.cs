@@ -17,6 +17,7 @@ public sealed class BuildSubmitter
     private readonly TimeSpan _ttr;
     private readonly ILogger _logger;
     private readonly SubmitRecords _records;
+    private readonly string _incomingShownAs;
 
     // Submits of one key run one at a time, so a retry that arrives while the first is still putting waits for its
     // receipt; striped by the key's last (random) digit to stay bounded.
@@ -24,11 +25,14 @@ public sealed class BuildSubmitter
 
     /// <param name="incoming">The incoming dir the SRPMs are named in.</param>
     /// <param name="ttr">The time to run of a build job (<c>[builder] ttr</c>).</param>
-    public BuildSubmitter(string incoming, IJobQueueFactory queues, TimeSpan ttr, ILogger? logger = null)
+    /// <param name="incomingShownAs">How messages name the incoming dir; its path by default. A service answering
+    /// remote submitters says less: the server's layout is none of their business.</param>
+    public BuildSubmitter(string incoming, IJobQueueFactory queues, TimeSpan ttr, ILogger? logger = null, string? incomingShownAs = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(incoming);
         ArgumentNullException.ThrowIfNull(queues);
         Incoming = incoming;
+        _incomingShownAs = incomingShownAs ?? incoming;
         _queues = queues;
         _ttr = ttr;
         _logger = logger ?? NullLogger.Instance;
@@ -39,10 +43,10 @@ public sealed class BuildSubmitter
     public static readonly TimeSpan KeyLifetime = TimeSpan.FromDays(7);
 
     /// <summary>Submits to the configured incoming dir with the configured job TTR.</summary>
-    public static BuildSubmitter Create(ReimzulConfig config, IJobQueueFactory queues, ILogger? logger = null)
+    public static BuildSubmitter Create(ReimzulConfig config, IJobQueueFactory queues, ILogger? logger = null, string? incomingShownAs = null)
     {
         ArgumentNullException.ThrowIfNull(config);
-        return new BuildSubmitter(config.Paths.Incoming, queues, config.Builder.JobTtr, logger);
+        return new BuildSubmitter(config.Paths.Incoming, queues, config.Builder.JobTtr, logger, incomingShownAs);
     }
 
     public string Incoming { get; }
@@ -130,7 +134,7 @@ public sealed class BuildSubmitter
     {
         var path = Path.Combine(Incoming, order.Srpm);
         var why = SrpmFileKind.WhyNotARegularFile(path, out var missing);
-        SubmitChecks.Check(!missing, $"SRPM '{order.Srpm}' is not in the incoming dir {Incoming} (give a path, e.g. ./{order.Srpm}, to upload a local file)");
+        SubmitChecks.Check(!missing, $"SRPM '{order.Srpm}' is not in the incoming dir {_incomingShownAs} (give a path, e.g. ./{order.Srpm}, to upload a local file)");
         SubmitChecks.Check(why is null, $"SRPM '{order.Srpm}' in the incoming dir {why}");
         SubmitChecks.Source(path, order.Srpm);
     }

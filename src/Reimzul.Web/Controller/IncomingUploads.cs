@@ -74,7 +74,8 @@ internal sealed class IncomingUploads(string incoming, long maxBytes, IncomingCh
         {
             return new SrpmUploadResult { Srpm = name, Sha256 = sha256, Created = false };
         }
-        throw new RemoteServiceException(HttpStatusCode.Conflict, IncomingSrpms.ConflictMessage(name, final));
+        // The remedy names no server path: the layout of the controller is its operator's, not the submitter's.
+        throw new RemoteServiceException(HttpStatusCode.Conflict, $"the controller's incoming dir already holds a different SRPM named '{name}'; rebuild it with a new release");
     }
 
     // The local submit's check (RpmHeaderReader.ReadSource), read from the stream so the message names the SRPM, not the temp file.

@@ -8,6 +8,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Reimzul.Config;
 using Reimzul.Protocol;
 using Reimzul.Web.Auth;
@@ -34,7 +35,20 @@ internal static class WebApps
         return (CreateBuilder(config, section, http, loggerFactory), auth, logger);
     }
 
-    private static WebApplicationBuilder CreateBuilder(ReimzulConfig config, string section, HttpServiceOptions http, ILoggerFactory loggerFactory)
+    /// <summary>
+    /// What starting the service of <c>[section]</c> would refuse (TLS files, tokens file), thrown before any host
+    /// runs, so the operator reads one line instead of a host's failed start with a stack trace.
+    /// </summary>
+    /// <exception cref="ConfigException">The service's TLS or authentication settings cannot be used.</exception>
+    public static void CheckSettings(ReimzulConfig config, string section, HttpServiceOptions http)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        ArgumentNullException.ThrowIfNull(http);
+        TlsSettings(config, section, http);
+        WriterAuthenticator.Create(config, section, http, NullLogger.Instance);
+    }
+
+    private static HttpsConnectionAdapterOptions? TlsSettings(ReimzulConfig config, string section, HttpServiceOptions http)
     {
         var source = config.SourceFile ?? "(no config file)";
         var https = http.Https ? HttpsOptions(config.Tls, http, source, section) : null;
@@ -42,6 +56,12 @@ internal static class WebApps
         {
             throw new ConfigException(source, null, $"[{section}] client_certs = yes needs https = yes: client certificates come with TLS");
         }
+        return https;
+    }
+
+    private static WebApplicationBuilder CreateBuilder(ReimzulConfig config, string section, HttpServiceOptions http, ILoggerFactory loggerFactory)
+    {
+        var https = TlsSettings(config, section, http);
 
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
         {

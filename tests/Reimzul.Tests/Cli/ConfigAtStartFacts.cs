@@ -34,4 +34,30 @@ public sealed class ConfigAtStartFacts : IDisposable
         Assert.Equal(3, result.ExitCode);
         Assert.Equal($"reimzul: configuration error: {config}:2: [paths] data_dir: '{plain}/data' cannot be created: '{plain}' is not a directory", result.StandardError.TrimEnd());
     }
+
+    [Fact]
+    public async Task HttpsWithoutAServerCertificateStopsTheControllerWithOneLineAndNoStackTrace()
+    {
+        var config = _dir.Combine("reimzul.ini");
+        await File.WriteAllTextAsync(config, "[controller]\nhttps = yes\nport = 1\n");
+
+        var result = await ReimzulCli.RunAsync("controller", "--config", config, "--data-dir", _dir.Combine("data"));
+
+        Assert.Equal(3, result.ExitCode);
+        Assert.Equal($"reimzul: configuration error: {config}: [controller] https = yes needs [tls] server_cert and server_key", result.StandardError.TrimEnd());
+    }
+
+    [Fact]
+    public async Task AShortTokensFileStopsBstoreWithOneLineAndNoStackTrace()
+    {
+        var tokens = _dir.Combine("tokens");
+        await File.WriteAllTextAsync(tokens, "just-a-token\n");
+        var config = _dir.Combine("reimzul.ini");
+        await File.WriteAllTextAsync(config, $"[bstore]\ntokens = {tokens}\nport = 1\n");
+
+        var result = await ReimzulCli.RunAsync("bstore", "--config", config, "--data-dir", _dir.Combine("data"));
+
+        Assert.Equal(3, result.ExitCode);
+        Assert.Equal($"reimzul: configuration error: {tokens}:1: expected 'TOKEN NAME': the name is missing", result.StandardError.TrimEnd());
+    }
 }

@@ -235,6 +235,7 @@ public sealed class ControllerServerTests(WebFixture fixture) : IAsyncDisposable
         Assert.Equal((true, false), (first.Created, again.Created));
         Assert.Equal(HttpStatusCode.Conflict, error.Status);
         Assert.Contains($"already holds a different SRPM named '{SrpmName}'", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(site.Paths.Incoming, error.Message, StringComparison.Ordinal);
         Assert.Equal(File.ReadAllBytes(fixture.Srpm), File.ReadAllBytes(Path.Combine(site.Paths.Incoming, SrpmName)));
     }
 
@@ -267,8 +268,8 @@ public sealed class ControllerServerTests(WebFixture fixture) : IAsyncDisposable
         var error = await Assert.ThrowsAsync<RemoteServiceException>(() => SubmitAsync(client, "nothere-1.0-1.src.rpm", "x86_64", "c7", ".el7"));
 
         Assert.Equal(HttpStatusCode.BadRequest, error.Status);
-        Assert.Contains("SRPM 'nothere-1.0-1.src.rpm' is not in the incoming dir", error.Message, StringComparison.Ordinal);
-        Assert.Contains("give a path, e.g. ./nothere-1.0-1.src.rpm", error.Message, StringComparison.Ordinal);
+        Assert.Contains("SRPM 'nothere-1.0-1.src.rpm' is not in the incoming dir of the controller (give a path, e.g. ./nothere-1.0-1.src.rpm", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(site.Paths.Incoming, error.Message, StringComparison.Ordinal);
     }
 
     [Theory]
