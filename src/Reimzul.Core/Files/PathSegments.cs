@@ -15,7 +15,8 @@ internal static class PathSegments
     {
         if (!InputRules.TryValidatePathComponent(what, value, out var error))
         {
-            throw new ArgumentException(error, what);
+            // No parameter name: the message is for the operator, and .NET would append "(Parameter 'x')" to it.
+            throw new ArgumentException(error);
         }
         return value!;
     }
@@ -26,7 +27,7 @@ internal static class PathSegments
         Check(value, "pkgname");
         if (value is "repodata")
         {
-            throw new ArgumentException($"pkgname '{value}' is reserved for the repo's metadata", nameof(value));
+            throw new ArgumentException($"pkgname '{value}' is reserved for the repo's metadata");
         }
         return value!;
     }

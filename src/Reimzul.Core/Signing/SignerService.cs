@@ -27,8 +27,7 @@ public sealed class SignerService(
         }
         catch (ArgumentException ex)
         {
-            // The message says what is wrong; the parameter name .NET appends says nothing to an operator.
-            return JobDisposition.Bury(ex.ParamName is null ? ex.Message : ex.Message.Replace($" (Parameter '{ex.ParamName}')", "", StringComparison.Ordinal));
+            return JobDisposition.Bury(ex.Message);
         }
         return JobDisposition.Delete;
     }

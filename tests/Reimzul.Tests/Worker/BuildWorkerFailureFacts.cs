@@ -43,7 +43,7 @@ public sealed class BuildWorkerFailureFacts : IAsyncLifetime, IDisposable
 
         Assert.Equal((BuildStatus.Building, BuildStatus.Failed), (building.Status, failed.Status));
         Assert.Equal(("repodata", "1.0-1"), (failed.PkgName, failed.Evr));
-        Assert.Contains("reserved", failed.Reason, StringComparison.Ordinal);
+        Assert.Equal("results could not be stored: pkgname 'repodata' is reserved for the repo's metadata", failed.Reason);
         Assert.Single(store.Attempts);
         Assert.Equal(0, (await _bench.Probe.StatsAsync(Tubes.Createrepo)).TotalJobs);
         Assert.Empty(await _bench.Probe.TakeReadyAsync(Tubes.Notify));
