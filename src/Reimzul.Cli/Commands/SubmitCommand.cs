@@ -44,7 +44,7 @@ public static class SubmitCommand
     /// <summary>Many machines: through the controller, which names the submitter. One machine: here, by this user.</summary>
     private static async Task<SubmitReceipt> SubmitAsync(ReimzulConfig config, SubmitOrder order, CancellationToken cancellationToken)
     {
-        if (Composition.IsDistributed(config))
+        if (config.Topology == Topology.ManyMachines)
         {
             using var controller = ControllerClient.Create(config);
             return await new ControllerSubmitter(controller).SubmitAsync(order, cancellationToken);

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Reimzul.Config;
 using Microsoft.Extensions.Hosting;
 using Reimzul.Build;
 using Reimzul.Messages;
@@ -35,7 +36,7 @@ public static class UpCommand
             var config = common.Load(parseResult);
             var count = parseResult.GetValue(workers);
             // With beanstalkd as the queue, workers fetch from the controller and upload to bstore: run those too.
-            var roles = Composition.IsDistributed(config) ? Roles.All | Roles.Controller | Roles.Bstore : Roles.All;
+            var roles = config.Topology == Topology.ManyMachines ? Roles.All | Roles.Controller | Roles.Bstore : Roles.All;
             using var host = await Composition.CreateHostAsync(config, roles, count, cancellationToken);
             var backend = (IBuildBackend)host.Services.GetService(typeof(IBuildBackend))!;
             await Console.Error.WriteLineAsync($"""

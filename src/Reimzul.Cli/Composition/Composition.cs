@@ -22,12 +22,6 @@ public static class Composition
 {
     public static IJobQueueFactory CreateQueueFactory(ReimzulConfig config) => QueueBackends.Create(config);
 
-    /// <summary>
-    /// Many machines: the queue is a beanstalkd server. Workers then fetch SRPMs from the controller and
-    /// upload results to bstore over HTTP(S) (or rsync), and submit goes through the controller.
-    /// </summary>
-    public static bool IsDistributed(ReimzulConfig config) => config.Topology == Topology.ManyMachines;
-
     public static async Task<IHistoryStore> OpenHistoryAsync(ReimzulConfig config, CancellationToken cancellationToken) => config.History.Backend switch
     {
         "sqlite" => await SqliteHistoryStore.OpenAsync(config.Paths.HistoryDatabase, cancellationToken),
@@ -73,7 +67,7 @@ public static class Composition
         if (roles.HasFlag(Roles.Worker))
         {
             services.AddSingleton(sp => BuildBackendFactory.Create(config, sp.GetRequiredService<ProcessRunner>(), sp.GetRequiredService<ILoggerFactory>().CreateLogger("build")));
-            if (IsDistributed(config))
+            if (config.Topology == Topology.ManyMachines)
             {
                 services.AddSingleton<ISrpmSource>(sp => new ControllerSrpmSource(
                     ControllerClient.Create(config), sp.GetRequiredService<ILoggerFactory>().CreateLogger<ControllerSrpmSource>(),
@@ -90,7 +84,7 @@ public static class Composition
                 {
                     return new RsyncResultStore(rsync, sp.GetRequiredService<ProcessRunner>(), loggers.CreateLogger<RsyncResultStore>());
                 }
-                return IsDistributed(config)
+                return config.Topology == Topology.ManyMachines
                     ? HttpResultStore.Create(config, loggers.CreateLogger<HttpResultStore>())
                     : new LocalResultStore(config.Paths, loggers.CreateLogger<LocalResultStore>());
             });
