@@ -62,6 +62,13 @@ internal sealed class BuildResultFiles(string resultDir)
                 {
                     pending.Push(subdir);
                 }
+                else if (entry.Name.EndsWith(".rpm", StringComparison.Ordinal) && UnixFileKind.NotARegularFile(entry.FullName) is { } kind)
+                {
+                    // Reading it (to check it, or to copy it) would block the worker for ever.
+                    var line = $"{Path.GetRelativePath(rpmsDir, entry.FullName)} under RPMS/ is {kind}, not a regular file; it is never a result";
+                    AppendToStderr(line);
+                    problem ??= line;
+                }
                 else if (entry.Name.EndsWith(".rpm", StringComparison.Ordinal))
                 {
                     var destination = Path.Combine(ResultDir, entry.Name);

@@ -60,6 +60,19 @@ public sealed class BuildOutputTests : IDisposable
     }
 
     [SandboxFact]
+    public async Task AFifoNamedLikeAnRpmFailsTheBuildInsteadOfBlockingTheWorker()
+    {
+        var srpm = await SrpmFactory.BuildAsync(SpecInstalling("fifo", "mkdir -p %{_rpmdir}/x86_64\nmkfifo %{_rpmdir}/x86_64/kernel-9.9-9.el7.x86_64.rpm"), _temp.Combine("srpms"));
+
+        var build = Backend.BuildAsync(Request(srpm, "noarch"), CancellationToken.None);
+        var outcome = await build.WaitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.False(outcome.Succeeded);
+        Assert.Equal("x86_64/kernel-9.9-9.el7.x86_64.rpm under RPMS/ is a FIFO, not a regular file; it is never a result", outcome.Reason);
+        Assert.False(File.Exists(Path.Combine(ResultDir, "kernel-9.9-9.el7.x86_64.rpm")));
+    }
+
+    [SandboxFact]
     public async Task AZeroByteRpmWrittenByTheSpecFailsTheBuildWithTheReason()
     {
         var srpm = await SrpmFactory.BuildAsync(SpecInstalling("bogus", "mkdir -p %{_rpmdir}/x86_64\n: > %{_rpmdir}/x86_64/kernel-9.9-9.el7.x86_64.rpm"), _temp.Combine("srpms"));
