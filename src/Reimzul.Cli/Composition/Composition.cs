@@ -131,7 +131,21 @@ public static class Composition
             services.AddSingleton(sp => new Signer(config.Paths, sp.GetRequiredService<ILoggerFactory>().CreateLogger<Signer>()));
             services.AddHostedService<SignerService>();
         }
-        return builder.Build();
+        var host = builder.Build();
+        if (roles.HasFlag(Roles.Worker))
+        {
+            // Made now, not when the host starts: a build sandbox that cannot start refuses in one line, no stack trace.
+            try
+            {
+                host.Services.GetRequiredService<IBuildBackend>();
+            }
+            catch
+            {
+                host.Dispose();
+                throw;
+            }
+        }
+        return host;
     }
 }
 

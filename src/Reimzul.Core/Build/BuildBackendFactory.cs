@@ -9,7 +9,8 @@ public static class BuildBackendFactory
 {
     /// <summary>
     /// <c>auto</c>: mock when a mock executable is found (on PATH, or at MockPath when it is a path), else rpmbuild;
-    /// <c>mock</c> or <c>rpmbuild</c>: that one. Throws <see cref="ArgumentException"/> for any other name.
+    /// <c>mock</c> or <c>rpmbuild</c>: that one. Throws <see cref="ArgumentException"/> for any other name, and
+    /// <see cref="ConfigException"/> when rpmbuild is to be sandboxed and the sandbox does not work on this host.
     /// </summary>
     public static IBuildBackend Create(ReimzulConfig config, ProcessRunner runner, ILogger logger)
     {
@@ -22,7 +23,7 @@ public static class BuildBackendFactory
         }
         if (name.Equals("rpmbuild", StringComparison.OrdinalIgnoreCase))
         {
-            return new RpmbuildBackend(options.RpmbuildPath, runner, logger);
+            return Rpmbuild(config, runner, logger);
         }
         if (name.Equals("auto", StringComparison.OrdinalIgnoreCase))
         {
@@ -32,10 +33,40 @@ public static class BuildBackendFactory
                 return Mock(config, runner, logger);
             }
             logger.LogInformation("build backend: rpmbuild (no mock executable '{Mock}' found)", options.MockPath);
-            return new RpmbuildBackend(options.RpmbuildPath, runner, logger);
+            return Rpmbuild(config, runner, logger);
         }
         var where = config.SourceFile is null ? "" : $" in {config.SourceFile}";
         throw new ArgumentException($"[builder] backend{where}: unknown build backend '{options.Backend}'; expected auto, mock or rpmbuild", nameof(config));
+    }
+
+    /// <summary>
+    /// The rpmbuild backend in the sandbox <c>[builder] sandbox</c> names, tried once here: a worker that cannot
+    /// sandbox its builds refuses to start (a <see cref="ConfigException"/> saying why) rather than take jobs.
+    /// </summary>
+    private static RpmbuildBackend Rpmbuild(ReimzulConfig config, ProcessRunner runner, ILogger logger)
+    {
+        var options = config.Builder;
+        var where = config.SourceFile is null ? "" : $" in {config.SourceFile}";
+        var sandbox = options.Sandbox.Trim();
+        if (sandbox.Equals("none", StringComparison.OrdinalIgnoreCase))
+        {
+            logger.LogWarning("[builder] sandbox = none{Where}: rpmbuild builds are not sandboxed; a spec can write anywhere this worker can and reach the network", where);
+            return new RpmbuildBackend(options.RpmbuildPath, null, runner, logger);
+        }
+        if (!sandbox.Equals("bubblewrap", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new ArgumentException($"[builder] sandbox{where}: unknown build sandbox '{options.Sandbox}'; expected bubblewrap or none", nameof(config));
+        }
+        try
+        {
+            var prepared = BuildSandboxSetup.Prepare(options.BwrapPath, options.BuildUser, options.RpmbuildPath, runner);
+            logger.LogInformation("build sandbox: {Sandbox}", prepared.Description);
+            return new RpmbuildBackend(options.RpmbuildPath, prepared, runner, logger);
+        }
+        catch (BuildSandboxUnavailableException ex)
+        {
+            throw new ConfigException($"[builder] sandbox = bubblewrap{where}: {ex.Message}", ex);
+        }
     }
 
     private static MockBackend Mock(ReimzulConfig config, ProcessRunner runner, ILogger logger) =>

@@ -34,8 +34,9 @@ internal sealed class BuildResultFiles(string resultDir)
 
     /// Moves the RPMs found under <paramref name="rpmsDir"/> into the result dir, without following links: a link is
     /// never a result (it would publish whatever it points to). Each link is named in stderr; the problem returned,
-    /// which fails the build, is the first RPM that was one.
-    public (int Moved, string? Problem) CollectRpms(string rpmsDir)
+    /// which fails the build, is the first RPM that was one. With <paramref name="copy"/> (the build ran as another
+    /// user, who would still own a moved file) each RPM is copied into a new file of the worker's, readable by all.
+    public (int Moved, string? Problem) CollectRpms(string rpmsDir, bool copy = false)
     {
         var moved = 0;
         string? problem = null;
@@ -61,14 +62,48 @@ internal sealed class BuildResultFiles(string resultDir)
                 {
                     pending.Push(subdir);
                 }
+                else if (entry.Name.EndsWith(".rpm", StringComparison.Ordinal) && UnixFileKind.NotARegularFile(entry.FullName) is { } kind)
+                {
+                    // Reading it (to check it, or to copy it) would block the worker for ever.
+                    var line = $"{Path.GetRelativePath(rpmsDir, entry.FullName)} under RPMS/ is {kind}, not a regular file; it is never a result";
+                    AppendToStderr(line);
+                    problem ??= line;
+                }
                 else if (entry.Name.EndsWith(".rpm", StringComparison.Ordinal))
                 {
-                    File.Move(entry.FullName, Path.Combine(ResultDir, entry.Name), overwrite: true);
+                    var destination = Path.Combine(ResultDir, entry.Name);
+                    if (copy)
+                    {
+                        CopyAsOwnFile(entry.FullName, destination);
+                    }
+                    else
+                    {
+                        File.Move(entry.FullName, destination, overwrite: true);
+                    }
                     moved++;
                 }
             }
         }
         return (moved, problem);
+    }
+
+    private static void CopyAsOwnFile(string source, string destination)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            throw new PlatformNotSupportedException("builds as another user need Linux");
+        }
+        File.Delete(destination);
+        using (var input = new FileStream(source, FileMode.Open, FileAccess.Read, FileShare.Read))
+        using (var output = new FileStream(destination, new FileStreamOptions
+        {
+            Mode = FileMode.CreateNew,
+            Access = FileAccess.Write,
+            UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead,
+        }))
+        {
+            input.CopyTo(output);
+        }
     }
 
     /// Removes the links a build tool left in the result dir (it is uploaded as it is), naming each in stderr; the

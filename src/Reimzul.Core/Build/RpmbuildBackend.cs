@@ -7,14 +7,24 @@ namespace Reimzul.Build;
 
 /// <summary>
 /// Builds with the host's <c>rpmbuild --rebuild</c> in a private <c>_topdir</c> next to the result dir,
-/// removed afterwards. No chroot: the host's toolchain and installed packages are the build root.
+/// removed afterwards. No chroot: the host's toolchain and installed packages are the build root. With a
+/// <see cref="BuildSandbox"/> the build sees the host read-only and can write only its <c>_topdir</c>.
 /// </summary>
-public sealed class RpmbuildBackend(string rpmbuildPath, ProcessRunner runner, ILogger logger) : IBuildBackend
+public sealed class RpmbuildBackend(string rpmbuildPath, BuildSandbox? sandbox, ProcessRunner runner, ILogger logger) : IBuildBackend
 {
+    /// <summary>An unsandboxed backend: the spec can write anywhere the worker can.</summary>
+    public RpmbuildBackend(string rpmbuildPath, ProcessRunner runner, ILogger logger)
+        : this(rpmbuildPath, null, runner, logger)
+    {
+    }
+
     private static readonly TimeSpan VersionTimeout = TimeSpan.FromSeconds(30);
     private Task<string>? _version;
 
     public string Name => "rpmbuild";
+
+    /// <summary>The sandbox builds run in; null: none.</summary>
+    public BuildSandbox? Sandbox => sandbox;
 
     public async Task<BuildOutcome> BuildAsync(BuildRequest request, CancellationToken cancellationToken)
     {
@@ -32,17 +42,11 @@ public sealed class RpmbuildBackend(string rpmbuildPath, ProcessRunner runner, I
         }
 
         var topdir = PrivateTopdir(files.ResultDir);
-        var spec = new ProcessSpec(rpmbuildPath,
-        [
-            "--rebuild",
-            // '%' in a path would be expanded as a macro; "%%" is a literal '%'.
-            "--define", "_topdir " + topdir.Replace("%", "%%", StringComparison.Ordinal),
-            // rpmbuild's scriptlets go to /var/tmp by default and stay there when the build is killed.
-            "--define", "_tmppath " + Path.Combine(topdir, "tmp").Replace("%", "%%", StringComparison.Ordinal),
-            "--define", BuildRequestChecks.DistDefine(request.Disttag),
-            "--target", RpmTarget(request.Arch),
-            Path.GetFullPath(request.SrpmPath),
-        ])
+        var srpm = Path.GetFullPath(request.SrpmPath);
+        var spec = sandbox is null
+            ? new ProcessSpec(rpmbuildPath, RpmbuildArguments(request, topdir, srpm))
+            : sandbox.Command(topdir, srpm, rpmbuildPath, RpmbuildArguments(request, BuildSandbox.BuildTree, BuildSandbox.SrpmPath(srpm)));
+        spec = spec with
         {
             StdoutFile = files.Stdout,
             StderrFile = files.Stderr,
@@ -51,6 +55,12 @@ public sealed class RpmbuildBackend(string rpmbuildPath, ProcessRunner runner, I
 
         try
         {
+            if (PrepareBuildTree(topdir) is { } unprepared)
+            {
+                files.AppendToStderr(unprepared);
+                await WriteLogsAsync(files, spec.ToString());
+                return new BuildOutcome(false, -1, unprepared, stopwatch.Elapsed);
+            }
             var outcome = await RunAsync(request, spec, files, topdir, stopwatch, cancellationToken);
             await WriteLogsAsync(files, spec.ToString());
             BuildToolRun.LogOutcome(logger, Name, request, outcome);
@@ -59,6 +69,36 @@ public sealed class RpmbuildBackend(string rpmbuildPath, ProcessRunner runner, I
         finally
         {
             DeleteTree(topdir);
+        }
+    }
+
+    private static List<string> RpmbuildArguments(BuildRequest request, string topdir, string srpm) =>
+    [
+        "--rebuild",
+        // '%' in a path would be expanded as a macro; "%%" is a literal '%'.
+        "--define", "_topdir " + topdir.Replace("%", "%%", StringComparison.Ordinal),
+        // rpmbuild's scriptlets go to /var/tmp by default and stay there when the build is killed.
+        "--define", "_tmppath " + Path.Combine(topdir, "tmp").Replace("%", "%%", StringComparison.Ordinal),
+        "--define", BuildRequestChecks.DistDefine(request.Disttag),
+        "--target", RpmTarget(request.Arch),
+        srpm,
+    ];
+
+    /// The sandbox's build tree belongs to the build user before the build starts; unsandboxed, rpmbuild makes it.
+    private string? PrepareBuildTree(string topdir)
+    {
+        if (sandbox is null)
+        {
+            return null;
+        }
+        try
+        {
+            sandbox.CreateBuildTree(topdir);
+            return null;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return $"cannot prepare the build tree: {ex.Message}";
         }
     }
 
@@ -82,7 +122,7 @@ public sealed class RpmbuildBackend(string rpmbuildPath, ProcessRunner runner, I
             return new BuildOutcome(false, result.ExitCode, BuildReasons.ExitCode(Name, result.ExitCode, files.LastStderrLine()), stopwatch.Elapsed);
         }
 
-        var (moved, problem) = files.CollectRpms(Path.Combine(topdir, "RPMS"));
+        var (moved, problem) = files.CollectRpms(Path.Combine(topdir, "RPMS"), copy: sandbox?.BuildsAsAnotherUser == true);
         problem ??= moved == 0 ? null : files.CheckRpms(request.SrpmPath, request.Arch);
         if (problem is not null)
         {
@@ -99,6 +139,7 @@ public sealed class RpmbuildBackend(string rpmbuildPath, ProcessRunner runner, I
         var header = new StringBuilder()
             .Append("command: ").Append(command).Append('\n')
             .Append("rpmbuild: ").Append(await VersionAsync()).Append('\n')
+            .Append("sandbox: ").Append(sandbox?.Description ?? "none (the build can write anywhere the worker can)").Append('\n')
             .Append("host: ").Append(Environment.MachineName).Append("\n\n")
             .ToString();
         await using (var buildLog = File.Create(files.BuildLog))

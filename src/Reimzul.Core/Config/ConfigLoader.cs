@@ -33,7 +33,7 @@ public static class ConfigLoader
         ["mqtt"] = ["notifications", "host", "port", "ca_cert", "tls_cert", "tls_key", "tls_insecure", "topic", "username", "password"],
         ["paths"] = ["data_dir", "incoming", "results", "repo", "tosign", "cache", "mock_configs", "queue_db", "history_db"],
         ["queue"] = ["backend", "host", "port", "tls", "ca_cert", "tls_cert", "tls_key", "tls_server_name"],
-        ["builder"] = ["arch", "fqdn", "backend", "mock_path", "rpmbuild_path", "timeout", "ttr", "min_free_mb", "retry_delay"],
+        ["builder"] = ["arch", "fqdn", "backend", "mock_path", "rpmbuild_path", "sandbox", "bwrap_path", "build_user", "timeout", "ttr", "min_free_mb", "retry_delay"],
         ["repogen"] = ["createrepo_path", "workers", "sqlite", "retain_old_md"],
         ["history"] = ["backend"],
     };
@@ -288,6 +288,9 @@ public static class ConfigLoader
             Backend = builder.OneOf("backend", "build backend", "auto", "mock", "rpmbuild") ?? defaults.Backend,
             MockPath = builder.Word("mock_path") ?? defaults.MockPath,
             RpmbuildPath = builder.Word("rpmbuild_path") ?? defaults.RpmbuildPath,
+            Sandbox = builder.OneOf("sandbox", "build sandbox", "bubblewrap", "none") ?? defaults.Sandbox,
+            BwrapPath = builder.Word("bwrap_path") ?? defaults.BwrapPath,
+            BuildUser = builder.Word("build_user") ?? defaults.BuildUser,
             BuildTimeout = builder.Duration("timeout", TimeSpan.FromSeconds(1), LongestDuration) ?? defaults.BuildTimeout,
             JobTtr = builder.Duration("ttr", TimeSpan.FromSeconds(2), LongestDuration,
                 "beanstalkd keeps the last second of a reservation as a safety margin") ?? defaults.JobTtr,

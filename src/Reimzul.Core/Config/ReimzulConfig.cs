@@ -87,6 +87,15 @@ public sealed record BuilderOptions
     public string MockPath { get; init; } = "mock";
     public string RpmbuildPath { get; init; } = "rpmbuild";
 
+    /// <summary>How the rpmbuild backend isolates a build: <c>bubblewrap</c> (read-only host, private build tree and
+    /// /tmp, no network) or <c>none</c>. mock isolates its builds itself and ignores this.</summary>
+    public string Sandbox { get; init; } = "bubblewrap";
+
+    public string BwrapPath { get; init; } = "bwrap";
+
+    /// <summary>The user sandboxed builds run as when the worker runs as root; a worker of any other user builds as itself.</summary>
+    public string BuildUser { get; init; } = "nobody";
+
     /// <summary>A build running longer is killed and reported Failed.</summary>
     public TimeSpan BuildTimeout { get; init; } = TimeSpan.FromHours(6);
 

@@ -61,12 +61,80 @@ public sealed class BuildBackendFactoryTests : IDisposable
         Assert.Contains("[builder] backend", error.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void AMissingBwrapRefusesTheWorkerSayingWhyAndWhatToDo()
+    {
+        var config = Config("rpmbuild", "mock") with { SourceFile = "/etc/reimzul/reimzul.ini" };
+        config = config with { Builder = config.Builder with { Sandbox = "bubblewrap", BwrapPath = _temp.Combine("no-such-bwrap") } };
+
+        var error = Assert.Throws<ConfigException>(() => BuildBackendFactory.Create(config, ProcessRunner.Default, NullLogger.Instance));
+
+        Assert.Equal(
+            $"[builder] sandbox = bubblewrap in /etc/reimzul/reimzul.ini: the build sandbox is not available: no bwrap executable '{_temp.Combine("no-such-bwrap")}' was found; "
+            + "install bubblewrap, or set [builder] sandbox = none to build unsandboxed",
+            error.Message);
+    }
+
+    [Fact]
+    public void ABwrapThatStartsNoSandboxRefusesTheWorkerWithItsExitCode()
+    {
+        var config = Config("rpmbuild", "mock");
+        config = config with { Builder = config.Builder with { Sandbox = "bubblewrap", BwrapPath = BuildBackendFactory.FindExecutable("false")! } };
+
+        var error = Assert.Throws<ConfigException>(() => BuildBackendFactory.Create(config, ProcessRunner.Default, NullLogger.Instance));
+
+        Assert.StartsWith("[builder] sandbox = bubblewrap: the build sandbox is not available: ", error.Message, StringComparison.Ordinal);
+        Assert.Contains("exited with code 1", error.Message, StringComparison.Ordinal);
+        Assert.EndsWith("; install bubblewrap, or set [builder] sandbox = none to build unsandboxed", error.Message, StringComparison.Ordinal);
+    }
+
+    [SandboxFact]
+    public void RpmbuildIsSandboxedByDefault()
+    {
+        var config = new ReimzulConfig { Paths = ReimzulPaths.UnderDataDir(_temp.Path), Builder = new BuilderOptions { Backend = "rpmbuild" } };
+
+        var backend = Assert.IsType<RpmbuildBackend>(BuildBackendFactory.Create(config, ProcessRunner.Default, NullLogger.Instance));
+
+        Assert.NotNull(backend.Sandbox);
+        Assert.Equal(Environment.IsPrivilegedProcess ? "nobody" : null, backend.Sandbox.User?.Name);
+    }
+
+    [Fact]
+    public void SandboxNoneBuildsUnsandboxed()
+    {
+        var config = Config("rpmbuild", "mock");
+        config = config with { Builder = config.Builder with { Sandbox = "none", BwrapPath = _temp.Combine("no-such-bwrap") } };
+
+        var backend = Assert.IsType<RpmbuildBackend>(BuildBackendFactory.Create(config, ProcessRunner.Default, NullLogger.Instance));
+
+        Assert.Null(backend.Sandbox);
+    }
+
+    [SandboxFact]
+    public void ARootWorkerWhoseBuildUserDoesNotExistIsRefused()
+    {
+        var config = Config("rpmbuild", "mock");
+        config = config with { Builder = config.Builder with { Sandbox = "bubblewrap", BuildUser = "reimzul-no-such-user" } };
+
+        if (Environment.IsPrivilegedProcess)
+        {
+            var error = Assert.Throws<ConfigException>(() => BuildBackendFactory.Create(config, ProcessRunner.Default, NullLogger.Instance));
+            Assert.Contains("the build user 'reimzul-no-such-user' ([builder] build_user) does not exist on this host", error.Message, StringComparison.Ordinal);
+        }
+        else
+        {
+            // Any other worker builds as itself and never looks the user up.
+            Assert.Null(Assert.IsType<RpmbuildBackend>(BuildBackendFactory.Create(config, ProcessRunner.Default, NullLogger.Instance)).Sandbox!.User);
+        }
+    }
+
     private IBuildBackend Create(string backend, string mockPath) =>
         BuildBackendFactory.Create(Config(backend, mockPath), ProcessRunner.Default, NullLogger.Instance);
 
     private ReimzulConfig Config(string backend, string mockPath) => new()
     {
         Paths = ReimzulPaths.UnderDataDir(_temp.Path),
-        Builder = new BuilderOptions { Backend = backend, MockPath = mockPath },
+        // The backend choice, apart from the sandbox (tested on its own).
+        Builder = new BuilderOptions { Backend = backend, MockPath = mockPath, Sandbox = "none" },
     };
 }

@@ -5,11 +5,13 @@ using Reimzul.Tests.Support;
 
 namespace Reimzul.Tests.Build;
 
-/// <summary>What a spec leaves under <c>%{_rpmdir}</c> besides its packages is never taken as a result.</summary>
+/// <summary>What a spec leaves under <c>%{_rpmdir}</c> besides its packages is never taken as a result (built in the sandbox, as by default).</summary>
 public sealed class BuildOutputTests : IDisposable
 {
     private readonly TempDir _temp = new("reimzul-output");
-    private readonly RpmbuildBackend _backend = new("rpmbuild", ProcessRunner.Default, NullLogger.Instance);
+    private RpmbuildBackend? _sandboxed;
+
+    private RpmbuildBackend Backend => _sandboxed ??= new("rpmbuild", TestSandbox.Default, ProcessRunner.Default, NullLogger.Instance);
 
     public void Dispose() => _temp.Dispose();
 
@@ -22,7 +24,7 @@ public sealed class BuildOutputTests : IDisposable
     private static string SpecInstalling(string name, string lines) =>
         SrpmFactory.NoarchSpec(name).Replace("\n\n%files", $"\n{lines}\n\n%files", StringComparison.Ordinal);
 
-    [Fact]
+    [SandboxFact]
     public async Task AnRpmThatIsASymlinkFailsTheBuildAndIsNotCollected()
     {
         var secret = _temp.Combine("host-secret.txt");
@@ -30,7 +32,7 @@ public sealed class BuildOutputTests : IDisposable
         await File.WriteAllTextAsync(secret, "not for publishing");
         var srpm = await SrpmFactory.BuildAsync(SpecInstalling("linky", $"mkdir -p %{{_rpmdir}}/noarch\nln -s {secret} %{{_rpmdir}}/noarch/x.rpm"), _temp.Combine("srpms"));
 
-        var outcome = await _backend.BuildAsync(Request(srpm, "noarch"), CancellationToken.None);
+        var outcome = await Backend.BuildAsync(Request(srpm, "noarch"), CancellationToken.None);
 
         Assert.False(outcome.Succeeded);
         Assert.Contains("x.rpm", outcome.Reason, StringComparison.Ordinal);
@@ -40,7 +42,7 @@ public sealed class BuildOutputTests : IDisposable
         Assert.False(File.Exists(Path.Combine(ResultDir, "x.rpm")));
     }
 
-    [Fact]
+    [SandboxFact]
     public async Task ADirectoryLinkUnderTheRpmDirIsNotFollowed()
     {
         var outside = _temp.Combine("outside");
@@ -48,7 +50,7 @@ public sealed class BuildOutputTests : IDisposable
         File.Copy(await SrpmFactory.BuildAsync(SrpmFactory.NoarchSpec("elsewhere"), _temp.Combine("other")), Path.Combine(outside, "elsewhere-1.0-1.noarch.rpm"));
         var srpm = await SrpmFactory.BuildAsync(SpecInstalling("dirlinky", $"mkdir -p %{{_rpmdir}}\nln -s {outside} %{{_rpmdir}}/extra"), _temp.Combine("srpms"));
 
-        var outcome = await _backend.BuildAsync(Request(srpm, "noarch"), CancellationToken.None);
+        var outcome = await Backend.BuildAsync(Request(srpm, "noarch"), CancellationToken.None);
 
         Assert.DoesNotContain("elsewhere-1.0-1.noarch.rpm", Directory.GetFiles(ResultDir).Select(Path.GetFileName));
         Assert.Contains("extra", await File.ReadAllTextAsync(Path.Combine(ResultDir, "stderr")), StringComparison.Ordinal);
@@ -57,29 +59,44 @@ public sealed class BuildOutputTests : IDisposable
         Assert.True(outcome.Succeeded, outcome.Reason);
     }
 
-    [Fact]
+    [SandboxFact]
+    public async Task AFifoNamedLikeAnRpmFailsTheBuildInsteadOfBlockingTheWorker()
+    {
+        var srpm = await SrpmFactory.BuildAsync(SpecInstalling("fifo", "mkdir -p %{_rpmdir}/x86_64\nmkfifo %{_rpmdir}/x86_64/kernel-9.9-9.el7.x86_64.rpm"), _temp.Combine("srpms"));
+
+        var build = Backend.BuildAsync(Request(srpm, "noarch"), CancellationToken.None);
+        var outcome = await build.WaitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.False(outcome.Succeeded);
+        Assert.Equal("x86_64/kernel-9.9-9.el7.x86_64.rpm under RPMS/ is a FIFO, not a regular file; it is never a result", outcome.Reason);
+        Assert.False(File.Exists(Path.Combine(ResultDir, "kernel-9.9-9.el7.x86_64.rpm")));
+    }
+
+    [SandboxFact]
     public async Task AZeroByteRpmWrittenByTheSpecFailsTheBuildWithTheReason()
     {
         var srpm = await SrpmFactory.BuildAsync(SpecInstalling("bogus", "mkdir -p %{_rpmdir}/x86_64\n: > %{_rpmdir}/x86_64/kernel-9.9-9.el7.x86_64.rpm"), _temp.Combine("srpms"));
 
-        var outcome = await _backend.BuildAsync(Request(srpm, "noarch"), CancellationToken.None);
+        var outcome = await Backend.BuildAsync(Request(srpm, "noarch"), CancellationToken.None);
 
         Assert.False(outcome.Succeeded);
         Assert.Contains("kernel-9.9-9.el7.x86_64.rpm is not a result of this build: its header does not parse", outcome.Reason, StringComparison.Ordinal);
         Assert.Contains("kernel-9.9-9.el7.x86_64.rpm", await File.ReadAllTextAsync(Path.Combine(ResultDir, "stderr")), StringComparison.Ordinal);
     }
 
-    [Fact]
+    [SandboxFact]
     public async Task AnRpmOfAnotherSourcePackageFailsTheBuildWithTheReason()
     {
         var otherSrpm = await SrpmFactory.BuildAsync(SrpmFactory.NoarchSpec("stranger"), _temp.Combine("other-srpms"));
         var otherResults = _temp.Combine("other", "results");
-        var built = await _backend.BuildAsync(Request(otherSrpm, "noarch") with { ResultDir = otherResults }, CancellationToken.None);
+        var built = await Backend.BuildAsync(Request(otherSrpm, "noarch") with { ResultDir = otherResults }, CancellationToken.None);
         Assert.True(built.Succeeded, built.Reason);
-        var stranger = Path.Combine(otherResults, "stranger-1.0-1.el7.noarch.rpm");
-        var srpm = await SrpmFactory.BuildAsync(SpecInstalling("host", $"mkdir -p %{{_rpmdir}}/noarch\ncp {stranger} %{{_rpmdir}}/noarch/"), _temp.Combine("srpms"));
+        // The sandbox hides the host's /tmp, where the test keeps it: the spec carries the RPM in its text.
+        var stranger = Convert.ToBase64String(await File.ReadAllBytesAsync(Path.Combine(otherResults, "stranger-1.0-1.el7.noarch.rpm")), Base64FormattingOptions.InsertLineBreaks);
+        var srpm = await SrpmFactory.BuildAsync(
+            SpecInstalling("host", $"mkdir -p %{{_rpmdir}}/noarch\nbase64 -d > %{{_rpmdir}}/noarch/stranger-1.0-1.el7.noarch.rpm <<'RPM'\n{stranger.ReplaceLineEndings("\n")}\nRPM"), _temp.Combine("srpms"));
 
-        var outcome = await _backend.BuildAsync(Request(srpm, "noarch"), CancellationToken.None);
+        var outcome = await Backend.BuildAsync(Request(srpm, "noarch"), CancellationToken.None);
 
         Assert.False(outcome.Succeeded);
         Assert.Contains("stranger-1.0-1.el7.noarch.rpm is not a result of this build: it was built from stranger-1.0-1.el7.src.rpm, not from host-1.0", outcome.Reason, StringComparison.Ordinal);

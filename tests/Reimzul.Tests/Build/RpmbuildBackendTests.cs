@@ -6,19 +6,22 @@ using Reimzul.Tests.Support;
 
 namespace Reimzul.Tests.Build;
 
+/// <summary>The rpmbuild backend as a default worker runs it: in the build sandbox.</summary>
 public sealed class RpmbuildBackendTests : IDisposable
 {
     private readonly TempDir _temp = new("reimzul-rpmbuild");
-    private readonly RpmbuildBackend _backend = new("rpmbuild", ProcessRunner.Default, NullLogger.Instance);
+    private RpmbuildBackend? _sandboxed;
+
+    private RpmbuildBackend Backend => _sandboxed ??= new("rpmbuild", TestSandbox.Default, ProcessRunner.Default, NullLogger.Instance);
 
     public void Dispose() => _temp.Dispose();
 
-    [Fact]
+    [SandboxFact]
     public async Task NoarchBuildLeavesOneNoarchRpmAndAllFourLogs()
     {
         var srpm = await SrpmFactory.BuildAsync(SrpmFactory.NoarchSpec("hello-noarch"), _temp.Combine("srpms"));
 
-        var outcome = await _backend.BuildAsync(Request(srpm, "noarch"), CancellationToken.None);
+        var outcome = await Backend.BuildAsync(Request(srpm, "noarch"), CancellationToken.None);
 
         Assert.True(outcome.Succeeded, outcome.Reason);
         Assert.Equal(0, outcome.ExitCode);
@@ -29,28 +32,30 @@ public sealed class RpmbuildBackendTests : IDisposable
         Assert.Contains("Wrote: ", buildLog, StringComparison.Ordinal);  // rpmbuild's stdout
         Assert.Contains("+ mkdir -p", buildLog, StringComparison.Ordinal); // its stderr (shell trace)
         var rootLog = await File.ReadAllTextAsync(Path.Combine(ResultDir, "root.log"));
-        Assert.Contains("command: rpmbuild --rebuild", rootLog, StringComparison.Ordinal);
+        Assert.Contains($"command: {TestSandbox.Default.BwrapPath} --ro-bind / /", rootLog, StringComparison.Ordinal);
+        Assert.Contains(" -- rpmbuild --rebuild", rootLog, StringComparison.Ordinal);
+        Assert.Contains($"sandbox: bubblewrap ({TestSandbox.Default.BwrapPath}), building as ", rootLog, StringComparison.Ordinal);
         Assert.Contains("rpmbuild: RPM version", rootLog, StringComparison.Ordinal);
         Assert.Contains("host: " + Environment.MachineName, rootLog, StringComparison.Ordinal);
     }
 
-    [Fact]
+    [SandboxFact]
     public async Task TheBuildDirIsRemovedAndNothingButResultsIsLeftNextToTheResultDir()
     {
         var srpm = await SrpmFactory.BuildAsync(SrpmFactory.NoarchSpec("hello-clean"), _temp.Combine("srpms"));
 
-        var outcome = await _backend.BuildAsync(Request(srpm, "noarch"), CancellationToken.None);
+        var outcome = await Backend.BuildAsync(Request(srpm, "noarch"), CancellationToken.None);
 
         Assert.True(outcome.Succeeded, outcome.Reason);
         Assert.Equal(["results"], Directory.GetFileSystemEntries(Path.GetDirectoryName(ResultDir)!).Select(Path.GetFileName));
     }
 
-    [Fact]
+    [SandboxFact]
     public async Task CProgramWithSubpackageBuildsTwoX8664Rpms()
     {
         var srpm = await SrpmFactory.BuildAsync(SrpmFactory.CProgramSpec("hello-c"), _temp.Combine("srpms"));
 
-        var outcome = await _backend.BuildAsync(Request(srpm, "x86_64"), CancellationToken.None);
+        var outcome = await Backend.BuildAsync(Request(srpm, "x86_64"), CancellationToken.None);
 
         Assert.True(outcome.Succeeded, outcome.Reason);
         Assert.Equal(["hello-c-2.0-1.el7.x86_64.rpm", "hello-c-libs-2.0-1.el7.x86_64.rpm"], RpmsIn(ResultDir));
@@ -59,69 +64,69 @@ public sealed class RpmbuildBackendTests : IDisposable
     // The host has no 32-bit toolchain: the packages are i686 but the binary in them is x86-64 (rpmbuild
     // warns "Binaries arch (2) not matching the package arch (1)"), and a spec compiling with %{optflags}
     // (-march=i686 on Debian, no -m32) would not build at all. Real multilib builds need mock.
-    [Fact]
+    [SandboxFact]
     public async Task ChainedI386BuildOfACProgramProducesI686Rpms()
     {
         var srpm = await SrpmFactory.BuildAsync(SrpmFactory.CProgramSpec("hello-multilib"), _temp.Combine("srpms"));
 
-        var outcome = await _backend.BuildAsync(Request(srpm, "i386"), CancellationToken.None);
+        var outcome = await Backend.BuildAsync(Request(srpm, "i386"), CancellationToken.None);
 
         Assert.True(outcome.Succeeded, outcome.Reason);
         Assert.Equal(["hello-multilib-2.0-1.el7.i686.rpm", "hello-multilib-libs-2.0-1.el7.i686.rpm"], RpmsIn(ResultDir));
         Assert.Equal("i686", await QueryAsync(Path.Combine(ResultDir, "hello-multilib-2.0-1.el7.i686.rpm"), "%{arch}"));
     }
 
-    [Fact]
+    [SandboxFact]
     public async Task NoarchSpecBuiltForI386StaysNoarch()
     {
         var srpm = await SrpmFactory.BuildAsync(SrpmFactory.NoarchSpec("hello-noarch-chained"), _temp.Combine("srpms"));
 
-        var outcome = await _backend.BuildAsync(Request(srpm, "i386"), CancellationToken.None);
+        var outcome = await Backend.BuildAsync(Request(srpm, "i386"), CancellationToken.None);
 
         Assert.True(outcome.Succeeded, outcome.Reason);
         Assert.Equal(["hello-noarch-chained-1.0-1.el7.noarch.rpm"], RpmsIn(ResultDir));
     }
 
-    [Fact]
+    [SandboxFact]
     public async Task KernelNoarchBuildProducesItsNoarchPackage()
     {
         var srpm = await SrpmFactory.BuildAsync(SrpmFactory.KernelLikeSpec(), _temp.Combine("srpms"));
 
-        var outcome = await _backend.BuildAsync(Request(srpm, "noarch"), CancellationToken.None);
+        var outcome = await Backend.BuildAsync(Request(srpm, "noarch"), CancellationToken.None);
 
         Assert.True(outcome.Succeeded, outcome.Reason);
         Assert.Equal(["kernel-doc-3.10.0-1.el7.noarch.rpm"], RpmsIn(ResultDir));
     }
 
-    [Fact]
+    [SandboxFact]
     public async Task DisttagEndsUpInTheRelease()
     {
         var srpm = await SrpmFactory.BuildAsync(SrpmFactory.NoarchSpec("hello-dist", release: "3%{?dist}"), _temp.Combine("srpms"));
 
-        var outcome = await _backend.BuildAsync(Request(srpm, "noarch", disttag: ".el7_4"), CancellationToken.None);
+        var outcome = await Backend.BuildAsync(Request(srpm, "noarch", disttag: ".el7_4"), CancellationToken.None);
 
         Assert.True(outcome.Succeeded, outcome.Reason);
         Assert.Equal("3.el7_4", await QueryAsync(Path.Combine(ResultDir, "hello-dist-1.0-3.el7_4.noarch.rpm"), "%{release}"));
     }
 
-    [Fact]
+    [SandboxFact]
     public async Task EmptyDisttagLeavesTheReleaseBare()
     {
         var srpm = await SrpmFactory.BuildAsync(SrpmFactory.NoarchSpec("hello-nodist", release: "3%{?dist}"), _temp.Combine("srpms"));
 
-        var outcome = await _backend.BuildAsync(Request(srpm, "noarch", disttag: ""), CancellationToken.None);
+        var outcome = await Backend.BuildAsync(Request(srpm, "noarch", disttag: ""), CancellationToken.None);
 
         Assert.True(outcome.Succeeded, outcome.Reason);
         Assert.Equal(["hello-nodist-1.0-3.noarch.rpm"], RpmsIn(ResultDir));
     }
 
-    [Fact]
+    [SandboxFact]
     public async Task DisttagWithShellCharactersIsPassedLiterallyAndRunsNothing()
     {
         var pwned = _temp.Combine("pwned");
         var srpm = await SrpmFactory.BuildAsync(SrpmFactory.NoarchSpec("hello-shell"), _temp.Combine("srpms"));
 
-        var outcome = await _backend.BuildAsync(Request(srpm, "noarch", disttag: $".el7;touch {pwned}"), CancellationToken.None);
+        var outcome = await Backend.BuildAsync(Request(srpm, "noarch", disttag: $".el7;touch {pwned}"), CancellationToken.None);
 
         // rpm itself refuses the release, quoting the disttag as it received it.
         Assert.False(outcome.Succeeded);
@@ -129,13 +134,13 @@ public sealed class RpmbuildBackendTests : IDisposable
         Assert.False(File.Exists(pwned));
     }
 
-    [Fact]
+    [SandboxFact]
     public async Task DisttagWithAnRpmMacroIsRefusedBeforeRpmCouldExpandIt()
     {
         var pwned = _temp.Combine("pwned");
         var srpm = await SrpmFactory.BuildAsync(SrpmFactory.NoarchSpec("hello-macro"), _temp.Combine("srpms"));
 
-        var outcome = await _backend.BuildAsync(Request(srpm, "noarch", disttag: $"%(touch {pwned})"), CancellationToken.None);
+        var outcome = await Backend.BuildAsync(Request(srpm, "noarch", disttag: $"%(touch {pwned})"), CancellationToken.None);
 
         Assert.False(outcome.Succeeded);
         Assert.Contains("disttag", outcome.Reason, StringComparison.Ordinal);
@@ -144,12 +149,12 @@ public sealed class RpmbuildBackendTests : IDisposable
         Assert.Equal(["build.log", "root.log", "stderr", "stdout"], LogsIn(ResultDir));
     }
 
-    [Fact]
+    [SandboxFact]
     public async Task FailingSpecIsReportedWithItsExitCodeAndErrorInBuildLog()
     {
         var srpm = await SrpmFactory.BuildAsync(SrpmFactory.FailingSpec("hello-fail"), _temp.Combine("srpms"));
 
-        var outcome = await _backend.BuildAsync(Request(srpm, "noarch"), CancellationToken.None);
+        var outcome = await Backend.BuildAsync(Request(srpm, "noarch"), CancellationToken.None);
 
         Assert.False(outcome.Succeeded);
         Assert.Equal(1, outcome.ExitCode);
@@ -160,45 +165,49 @@ public sealed class RpmbuildBackendTests : IDisposable
         Assert.Empty(RpmsIn(ResultDir));
     }
 
-    [Fact]
+    [SandboxFact]
     public async Task SuccessWithoutAnyRpmIsAFailure()
     {
         var srpm = await SrpmFactory.BuildAsync(SrpmFactory.EmptySpec("hello-empty"), _temp.Combine("srpms"));
 
-        var outcome = await _backend.BuildAsync(Request(srpm, "noarch"), CancellationToken.None);
+        var outcome = await Backend.BuildAsync(Request(srpm, "noarch"), CancellationToken.None);
 
         Assert.False(outcome.Succeeded);
         Assert.Equal("rpmbuild exited with code 0 but produced no binary RPM", outcome.Reason);
     }
 
-    [Fact]
+    [SandboxFact]
     public async Task BuildRunningPastItsTimeoutIsKilledWithEveryChild()
     {
         var srpm = await SrpmFactory.BuildAsync(SrpmFactory.SleepingSpec("hello-slow", 60), _temp.Combine("srpms"));
         var stopwatch = Stopwatch.StartNew();
 
-        var outcome = await _backend.BuildAsync(Request(srpm, "noarch", timeout: TimeSpan.FromSeconds(2)), CancellationToken.None);
+        var build = Backend.BuildAsync(Request(srpm, "noarch", timeout: TimeSpan.FromSeconds(5)), CancellationToken.None);
+        var tree = await WaitForSleepAsync();
+        var outcome = await build;
 
         Assert.False(outcome.Succeeded);
         Assert.Equal(-1, outcome.ExitCode);
-        Assert.Equal("build timed out after 2 s and was killed", outcome.Reason);
-        Assert.InRange(stopwatch.Elapsed, TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(10));
+        Assert.Equal("build timed out after 5 s and was killed", outcome.Reason);
+        Assert.InRange(stopwatch.Elapsed, TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(13));
+        Assert.Empty(await LeftoverProcesses.WaitUntilGoneAsync(tree, TimeSpan.FromSeconds(5)));
         Assert.Empty(await LeftoverProcesses.WaitUntilNoneAsync(_temp.Path, TimeSpan.FromSeconds(5)));
         Assert.Equal(["results"], Directory.GetFileSystemEntries(Path.GetDirectoryName(ResultDir)!).Select(Path.GetFileName));
         Assert.Equal(["build.log", "root.log", "stderr", "stdout"], LogsIn(ResultDir));
     }
 
-    [Fact]
+    [SandboxFact]
     public async Task CancellationKillsTheBuildRemovesTheBuildDirAndThrows()
     {
         var srpm = await SrpmFactory.BuildAsync(SrpmFactory.SleepingSpec("hello-cancel", 60), _temp.Combine("srpms"));
         using var cts = new CancellationTokenSource();
 
-        var build = _backend.BuildAsync(Request(srpm, "noarch"), cts.Token);
-        await WaitForAsync(() => LeftoverProcesses.Find(_temp.Path).Any(p => p.Contains(": sleep 60", StringComparison.Ordinal)));
+        var build = Backend.BuildAsync(Request(srpm, "noarch"), cts.Token);
+        var tree = await WaitForSleepAsync();
         await cts.CancelAsync();
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => build);
+        Assert.Empty(await LeftoverProcesses.WaitUntilGoneAsync(tree, TimeSpan.FromSeconds(5)));
         Assert.Empty(await LeftoverProcesses.WaitUntilNoneAsync(_temp.Path, TimeSpan.FromSeconds(5)));
         Assert.Equal(["results"], Directory.GetFileSystemEntries(Path.GetDirectoryName(ResultDir)!).Select(Path.GetFileName));
     }
@@ -241,11 +250,17 @@ public sealed class RpmbuildBackendTests : IDisposable
         return result.StandardOutput;
     }
 
-    private static async Task WaitForAsync(Func<bool> condition)
+    /// The build's processes, once its %build sleeps: the sandbox, rpmbuild, its shell and the sleep.
+    private async Task<IReadOnlyList<int>> WaitForSleepAsync()
     {
         var until = DateTime.UtcNow + TimeSpan.FromSeconds(20);
-        while (!condition())
+        while (true)
         {
+            var tree = LeftoverProcesses.TreeOf(_temp.Path);
+            if (tree.Values.Any(command => command == "sleep 60"))
+            {
+                return [.. tree.Keys];
+            }
             Assert.True(DateTime.UtcNow < until, "timed out waiting for the build to start");
             await Task.Delay(50);
         }

@@ -182,6 +182,9 @@ public sealed class ConfigLoaderTests : IDisposable
             backend = rpmbuild
             mock_path = /usr/local/bin/mock
             rpmbuild_path = /usr/local/bin/rpmbuild
+            sandbox = None
+            bwrap_path = /opt/bin/bwrap
+            build_user = reimzul-build
             timeout = 90m
             ttr = 300
             min_free_mb = 2048
@@ -226,6 +229,9 @@ public sealed class ConfigLoaderTests : IDisposable
             Backend = "rpmbuild",
             MockPath = "/usr/local/bin/mock",
             RpmbuildPath = "/usr/local/bin/rpmbuild",
+            Sandbox = "none",
+            BwrapPath = "/opt/bin/bwrap",
+            BuildUser = "reimzul-build",
             BuildTimeout = TimeSpan.FromMinutes(90),
             JobTtr = TimeSpan.FromSeconds(300),
             MinFreeBytes = 2048L * 1024 * 1024,
