@@ -37,14 +37,15 @@ public sealed class BuildWorkerFailureFacts : IAsyncLifetime, IDisposable
         await _bench.PutAsync("repodata-1.0-1.src.rpm");
 
         await _bench.StartWorkerAsync(store);
-        var building = await _bench.NextEventAsync();
         var failed = await _bench.NextEventAsync();
         await _bench.Probe.WaitUntilAllDeletedAsync("x86_64", putCount: 1);
 
-        Assert.Equal((BuildStatus.Building, BuildStatus.Failed), (building.Status, failed.Status));
+        // Refused when the build asks the store for its timestamp: before anything is built.
+        Assert.Equal(BuildStatus.Failed, failed.Status);
         Assert.Equal(("repodata", "1.0-1"), (failed.PkgName, failed.Evr));
         Assert.Equal("results could not be stored: pkgname 'repodata' is reserved for the repo's metadata", failed.Reason);
-        Assert.Single(store.Attempts);
+        Assert.Single(store.Reservations);
+        Assert.Empty(store.Attempts);
         Assert.Equal(0, (await _bench.Probe.StatsAsync(Tubes.Createrepo)).TotalJobs);
         Assert.Empty(await _bench.Probe.TakeReadyAsync(Tubes.Notify));
         Assert.False(Directory.Exists(Path.Combine(_bench.Paths.Repo, WorkerBench.Target, "repodata", "repodata")), "a result reached the repo");
@@ -135,14 +136,15 @@ public sealed class BuildWorkerRefusedByBstoreFacts(WebFixture fixture) : IAsync
         await _bench.PutAsync(Path.GetFileName(fixture.Srpm));
 
         await _bench.StartWorkerAsync(store);
-        var building = await _bench.NextEventAsync();
         var failed = await _bench.NextEventAsync();
         await _bench.Probe.WaitUntilAllDeletedAsync("x86_64", putCount: 1);
 
-        Assert.Equal((BuildStatus.Building, BuildStatus.Failed), (building.Status, failed.Status));
+        // Refused when the build asks bstore for its timestamp: before anything is built.
+        Assert.Equal(BuildStatus.Failed, failed.Status);
         Assert.Contains("(403)", failed.Reason, StringComparison.Ordinal);
         Assert.Contains("CN=intruder", failed.Reason, StringComparison.Ordinal);
-        Assert.Single(store.Attempts);
+        Assert.Single(store.Reservations);
+        Assert.Empty(store.Attempts);
         Assert.Empty(await _bench.Probe.TakeReadyAsync(Tubes.Notify));
         Assert.False(Directory.Exists(Path.Combine(_site.Paths.Repo, WorkerBench.Target)), "a result reached the repo");
     }
