@@ -29,6 +29,7 @@ public sealed class LocalResultStore(ReimzulPaths paths, ILogger logger) : IResu
         var target = PathSegments.Check(reservation.Target, "target");
         var pkgName = PathSegments.CheckPkgName(reservation.PkgName);
         ArgumentException.ThrowIfNullOrEmpty(reservation.BuildId);
+        TargetLedger.ParseTimestamp(reservation.ProposedTimestamp);
         using var ledger = await TargetLedger.LockAsync(paths.Repo, target, cancellationToken);
         var timestamp = ledger.ReserveTimestamp(pkgName, reservation.BuildId, reservation.ProposedTimestamp);
         if (timestamp != reservation.ProposedTimestamp)

@@ -135,11 +135,7 @@ public sealed class RsyncResultStore : IResultStore
         var target = PathSegments.Check(reservation.Target, "target");
         var pkgName = PathSegments.CheckPkgName(reservation.PkgName);
         ArgumentException.ThrowIfNullOrEmpty(reservation.BuildId);
-        if (reservation.ProposedTimestamp.Length != 14
-            || !DateTime.TryParseExact(reservation.ProposedTimestamp, "yyyyMMddHHmmss", CultureInfo.InvariantCulture, DateTimeStyles.None, out var time))
-        {
-            throw new ArgumentException($"timestamp '{reservation.ProposedTimestamp}' is not %Y%m%d%H%M%S");
-        }
+        var time = TargetLedger.ParseTimestamp(reservation.ProposedTimestamp);
         var marker = TargetLedger.ReservationMarker(reservation.BuildId);
         var record = $"{RepoDir}/{target}/.reimzul/builds/{TargetLedger.BuildRecordKey(pkgName, reservation.BuildId)}";
         string Dir(string timestamp) => $"{RepoDir}/{target}/{pkgName}/{timestamp}";

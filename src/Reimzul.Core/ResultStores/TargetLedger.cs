@@ -54,11 +54,7 @@ internal sealed class TargetLedger
         /// <exception cref="ArgumentException"><paramref name="proposed"/> is not <c>%Y%m%d%H%M%S</c>.</exception>
         public string ReserveTimestamp(string pkgName, string buildId, string proposed)
         {
-            if (proposed.Length != TimestampFormat.Length
-                || !DateTime.TryParseExact(proposed, TimestampFormat, CultureInfo.InvariantCulture, DateTimeStyles.None, out var time))
-            {
-                throw new ArgumentException($"timestamp '{proposed}' is not %Y%m%d%H%M%S");
-            }
+            var time = ParseTimestamp(proposed);
             var pkgDir = Path.Combine(ledger._targetDir, pkgName);
             var record = Path.Combine(ledger._ledger, "builds", BuildRecordKey(pkgName, buildId));
             if (File.Exists(record) && File.ReadAllText(record).Trim() is { Length: 14 } earlier && Directory.Exists(Path.Combine(pkgDir, earlier)))
@@ -136,6 +132,18 @@ internal sealed class TargetLedger
         private string ClaimFile(string nevra) => Path.Combine(ledger._ledger, "nevras", Key(nevra));
 
         public void Dispose() => held.Dispose();
+    }
+
+    /// <summary>The time <paramref name="timestamp"/> (<c>%Y%m%d%H%M%S</c>) names.</summary>
+    /// <exception cref="ArgumentException">It is not one.</exception>
+    public static DateTime ParseTimestamp(string timestamp)
+    {
+        if (timestamp is not { Length: 14 }
+            || !DateTime.TryParseExact(timestamp, TimestampFormat, CultureInfo.InvariantCulture, DateTimeStyles.None, out var time))
+        {
+            throw new ArgumentException($"timestamp '{timestamp}' is not %Y%m%d%H%M%S");
+        }
+        return time;
     }
 
     /// <summary><c>PKGNAME/TIMESTAMP</c> of a result dir <c>PKGNAME/TIMESTAMP/EVR.ARCH</c>: the build it belongs to.</summary>
