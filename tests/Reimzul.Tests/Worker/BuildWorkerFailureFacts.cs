@@ -4,6 +4,7 @@ using Reimzul.Build;
 using Reimzul.Config;
 using Reimzul.Messages;
 using Reimzul.Processes;
+using Reimzul.Queue;
 using Reimzul.Protocol;
 using Reimzul.Queue.Embedded;
 using Reimzul.ResultStores;
@@ -161,7 +162,7 @@ internal sealed class WorkerBench : IAsyncDisposable, IDisposable
 
     public WorkerBench()
     {
-        _queues = new EmbeddedJobQueueFactory(_layout.Paths.QueueDatabase, new ManualTimeProvider());
+        _queues = new EmbeddedJobQueueFactory(_layout.Paths.QueueDatabase, QueueClock);
         Probe = new QueueProbe(_queues);
         Directory.CreateDirectory(Paths.Incoming);
     }
@@ -172,16 +173,24 @@ internal sealed class WorkerBench : IAsyncDisposable, IDisposable
 
     public EmbeddedJobQueueFactory Queues => _queues;
 
-    public async Task StartWorkerAsync(IResultStore store)
+    /// <summary>The queue's clock: it stands still, so a released job stays delayed until a test advances it.</summary>
+    public ManualTimeProvider QueueClock { get; } = new();
+
+    /// <summary>The host's rpmbuild, as every worker of the bench builds unless told otherwise.</summary>
+    public static IBuildBackend Rpmbuild() => new RpmbuildBackend("rpmbuild", ProcessRunner.Default, NullLogger.Instance);
+
+    /// <summary>A worker that stops when the test stops it; several may run at once, as on one host.</summary>
+    public async Task<RunningService> StartWorkerAsync(IResultStore store, TimeProvider? time = null, IBuildBackend? backend = null, IJobQueueFactory? queues = null, RetryPolicy? announceRetry = null)
     {
         var options = new BuilderOptions { Arch = "x86_64", Fqdn = "builder1.example.org", BuildTimeout = TimeSpan.FromMinutes(2), MinFreeBytes = 1 << 20 };
-        var worker = new BuildWorker(_queues, options, Paths.Results,
-            new RpmbuildBackend("rpmbuild", ProcessRunner.Default, NullLogger.Instance),
-            new LocalSrpmSource(Paths.Incoming), store, NullLogger<BuildWorker>.Instance, TimeProvider.System);
-        _running.Add(await RunningService.StartAsync(worker));
+        var worker = new BuildWorker(queues ?? _queues, options, Paths.Results, backend ?? Rpmbuild(),
+            new LocalSrpmSource(Paths.Incoming), store, NullLogger<BuildWorker>.Instance, time ?? TimeProvider.System, announceRetry);
+        var running = await RunningService.StartAsync(worker);
+        _running.Add(running);
+        return running;
     }
 
-    public Task<long> PutAsync(string srpm) => Probe.PutAsync("x86_64", MessageJson.Serialize(new BuildJob
+    public Task<long> PutAsync(string srpm, string? buildId = "build-1", bool replace = false) => Probe.PutAsync("x86_64", MessageJson.Serialize(new BuildJob
     {
         Srpm = srpm,
         Arch = "x86_64",
@@ -189,7 +198,8 @@ internal sealed class WorkerBench : IAsyncDisposable, IDisposable
         Disttag = ".el7",
         Scratch = false,
         Submitter = "alice",
-        BuildId = "build-1",
+        BuildId = buildId,
+        Replace = replace ? true : null,
     }));
 
     public async Task<BuildEvent> NextEventAsync()
