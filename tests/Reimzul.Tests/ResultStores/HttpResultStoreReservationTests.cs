@@ -127,5 +127,10 @@ public sealed class HttpResultStoreReservationTests(WebFixture fixture, StoreRpm
         var found = await Store(url).FindStoredAsync(new ResultPlace(Target, rpm.Name, third, rpm.Evr, rpm.Arch), CancellationToken.None);
         Assert.Equal(new StoredOutcome { BuildId = "build-c", Status = "Success" }, found);
         Assert.Null(await Store(url).FindStoredAsync(new ResultPlace(Target, rpm.Name, first, rpm.Evr, rpm.Arch), CancellationToken.None));
+        // The ledger lives in the repo tree but is not served.
+        Assert.True(File.Exists(Path.Combine(_site.Paths.Repo, Target, ".reimzul", "lock")));
+        using var reader = _site.RawClient(url);
+        using var ledger = await reader.GetAsync($"bstore/repo/{Target}/.reimzul/lock");
+        Assert.Equal(HttpStatusCode.NotFound, ledger.StatusCode);
     }
 }
