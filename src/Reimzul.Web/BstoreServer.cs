@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Reimzul.Config;
 using Reimzul.Protocol;
+using Reimzul.ResultStores;
 using Reimzul.Web.Bstore;
 using Reimzul.Web.Hosting;
 
@@ -12,7 +13,7 @@ namespace Reimzul.Web;
 /// <summary>
 /// The bstore service (<c>reimzul bstore</c>, port 11081): serves the repo tree read-only under <c>/bstore/repo/</c>
 /// (repodata, RPMs, build logs; listings when <c>[bstore] listing</c>) and accepts result uploads from authenticated
-/// workers under <c>/bstore/results</c> (see <see cref="Results.HttpResultStore"/> for the client).
+/// workers under <c>/bstore/results</c>, and reserves their builds' timestamps under <c>/bstore/timestamps</c> (see <see cref="Results.HttpResultStore"/> for the client).
 /// </summary>
 public static class BstoreServer
 {
@@ -69,6 +70,18 @@ public static class BstoreServer
             }
             var committed = await uploads.CommitAsync(id, worker, context.RequestAborted);
             return Results.Json(committed, RemoteJsonContext.Readable.CommitResult);
+        }));
+
+        var timestamps = new TimestampReservations(new LocalResultStore(config.Paths, loggerFactory.CreateLogger<LocalResultStore>()));
+        app.MapPost(RemoteProtocol.TimestampsPath, (HttpContext context, CancellationToken cancellationToken) => Replies.GuardAsync(async () =>
+        {
+            if (!auth.TryAuthenticate(context, out _, out var refusal))
+            {
+                return refusal;
+            }
+            var request = await Replies.ReadJsonAsync(context.Request, RemoteJsonContext.Default.TimestampRequest, cancellationToken);
+            var reserved = await timestamps.ReserveAsync(request, cancellationToken);
+            return Results.Json(reserved, RemoteJsonContext.Readable.TimestampResult);
         }));
 
         return new WebServer("bstore", app);

@@ -15,13 +15,14 @@ public static class SubmitCommand
     private static readonly Option<string> Disttag = new("--disttag", "-d") { Description = "Value of %dist, e.g. .el7_4", Required = true };
     private static readonly Option<bool> Now = new("--now") { Description = "Put the job ahead of the queued ones" };
     private static readonly Option<bool> Scratch = new("--scratch") { Description = "Build and publish, but do not stage the RPMs for signing" };
+    private static readonly Option<bool> Replace = new("--replace") { Description = "Replace the build that publishes the same packages in the target (without it, such a build fails: a target lists each package once)" };
 
     public static Command Create(CommonOptions common)
     {
-        var (srpm, arch, target, disttag, now, scratch) = (Srpm, Arch, Target, Disttag, Now, Scratch);
+        var (srpm, arch, target, disttag, now, scratch, replace) = (Srpm, Arch, Target, Disttag, Now, Scratch, Replace);
         var command = new Command("submit", "Queue a build of an SRPM for one arch and target (through the controller when [queue] backend = beanstalkd).")
         {
-            srpm, arch, target, disttag, now, scratch,
+            srpm, arch, target, disttag, now, scratch, replace,
         };
         command.SetAction((parseResult, cancellationToken) => CommandRunner.RunAsync(async () =>
         {
@@ -32,7 +33,8 @@ public static class SubmitCommand
                 parseResult.GetRequiredValue(target),
                 parseResult.GetRequiredValue(disttag),
                 parseResult.GetValue(scratch),
-                parseResult.GetValue(now));
+                parseResult.GetValue(now),
+                parseResult.GetValue(replace));
             var receipt = await SubmitAsync(config, order, cancellationToken);
             Console.WriteLine($"Submitted SRPM {receipt.Srpm} to build queue {receipt.Tube} for target {receipt.Target} (scratch: {(receipt.Scratch ? "True" : "False")}) by {receipt.Submitter}");
             Console.WriteLine($"job id {receipt.JobId}, build id {receipt.BuildId}, priority {receipt.Priority}");

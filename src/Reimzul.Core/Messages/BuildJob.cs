@@ -20,9 +20,17 @@ public sealed record BuildJob
     /// <summary>Unique per submitted job; a worker assigns one to a job that lacks it.</summary>
     [JsonPropertyName("build_id")] public string? BuildId { get; init; }
 
+    /// <summary>
+    /// True: the packages this build makes replace those of the build that publishes them in the target already (that
+    /// build moves out of the repo). Absent (the default) or false: such a build ends Failed, as the target never lists
+    /// a package twice. Set by <c>reimzul submit --replace</c>; written only when true.
+    /// </summary>
+    [JsonPropertyName("replace")] public bool? Replace { get; init; }
+
     /// <summary>The job a submit queues, wherever it comes from (local CLI or controller); inputs already validated.</summary>
-    public static BuildJob Submitted(string srpm, string arch, string target, string disttag, bool scratch, string submitter) => new()
+    public static BuildJob Submitted(string srpm, string arch, string target, string disttag, bool scratch, string submitter, bool replace = false) => new()
     {
+        Replace = replace ? true : null,
         Srpm = srpm,
         Arch = arch,
         Target = target + "." + arch,

@@ -4,7 +4,8 @@ using Reimzul.Config;
 namespace Reimzul.Protocol;
 
 /// <summary>
-/// bstore's client: the three calls of a result upload — declare the manifest, send each file bstore lacks, commit.
+/// bstore's client: the three calls of a result upload — declare the manifest, send each file bstore lacks, commit —
+/// and the two a worker makes before it builds: reserve the build's timestamp, read what of the build is stored.
 /// Refusals arrive as <see cref="RemoteServiceException"/> carrying bstore's reason; an unreachable bstore as
 /// <see cref="HttpRequestException"/>; a request that took too long as <see cref="OperationCanceledException"/>.
 /// Retrying is the caller's business.
@@ -28,6 +29,28 @@ public sealed class BstoreClient : ServiceClient
     /// <summary>A client of <c>[bstore] url</c> with the configured TLS and token.</summary>
     /// <exception cref="ConfigException">A configured certificate, key or token file cannot be used.</exception>
     public static BstoreClient Create(ReimzulConfig config) => new(RemoteHttp.ForBstore(config), ownsClient: true);
+
+    /// <summary>Reserves a build's timestamp: the proposed one or the next free second, the same again for the same build id.</summary>
+    public async Task<string> ReserveTimestampAsync(TimestampRequest request, CancellationToken cancellationToken)
+    {
+        using var timeout = Timeout(SmallRequestTimeout, cancellationToken);
+        using var response = await Http.PostAsJsonAsync(RemoteProtocol.TimestampsPath.TrimStart('/'), request, RemoteJsonContext.Default.TimestampRequest, timeout.Token);
+        return (await RemoteResponses.ReadAsync(response, RemoteJsonContext.Default.TimestampResult, cancellationToken)).Timestamp;
+    }
+
+    /// <summary>The text of <paramref name="file"/> in the published result at <paramref name="location"/> (<c>TARGET/PKGNAME/TIMESTAMP/EVR.ARCH/</c>); null when bstore has no such file.</summary>
+    public async Task<string?> ReadPublishedFileAsync(string location, string file, CancellationToken cancellationToken)
+    {
+        using var timeout = Timeout(SmallRequestTimeout, cancellationToken);
+        var path = RemoteProtocol.RepoPrefix.TrimStart('/') + "/" + string.Join('/', location.TrimEnd('/').Split('/').Select(Uri.EscapeDataString)) + "/" + Uri.EscapeDataString(file);
+        using var response = await Http.GetAsync(path, timeout.Token);
+        if (response.StatusCode == System.Net.HttpStatusCode.NotFound)
+        {
+            return null;
+        }
+        await RemoteResponses.EnsureSuccessAsync(response, cancellationToken);
+        return await response.Content.ReadAsStringAsync(timeout.Token);
+    }
 
     /// <summary>Declares a result; bstore answers what it still lacks, or that the result is in place already.</summary>
     public async Task<UploadState> DeclareAsync(ResultManifest manifest, CancellationToken cancellationToken)

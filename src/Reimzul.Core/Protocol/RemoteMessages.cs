@@ -13,6 +13,29 @@ public sealed record ResultManifest
     [JsonPropertyName("evr")] public string Evr { get; init; } = "";
     [JsonPropertyName("arch")] public string Arch { get; init; } = "";
     [JsonPropertyName("files")] public IReadOnlyList<ManifestFile> Files { get; init; } = [];
+
+    /// <summary>
+    /// True: the submitter asked to replace the build that publishes the same packages in the target (it moves out of
+    /// the repo); absent or false: such a result is refused (409). Optional, absent in older workers' manifests.
+    /// </summary>
+    [JsonPropertyName("replace")] public bool? Replace { get; init; }
+}
+
+/// <summary>A worker asking bstore for a build's timestamp (<c>POST /bstore/timestamps</c>).</summary>
+public sealed record TimestampRequest
+{
+    [JsonPropertyName("target")] public string Target { get; init; } = "";
+    [JsonPropertyName("pkgname")] public string PkgName { get; init; } = "";
+    [JsonPropertyName("build_id")] public string BuildId { get; init; } = "";
+
+    /// <summary><c>%Y%m%d%H%M%S</c>: the worker's time; bstore answers it or the next free second.</summary>
+    [JsonPropertyName("proposed")] public string Proposed { get; init; } = "";
+}
+
+/// <summary>The timestamp reserved for a build: unique per target and package, the same again for the same build id.</summary>
+public sealed record TimestampResult
+{
+    [JsonPropertyName("timestamp")] public string Timestamp { get; init; } = "";
 }
 
 /// <param name="Sha256">Lower-case hex.</param>
@@ -57,6 +80,9 @@ public sealed record SubmitRequest
     [JsonPropertyName("scratch")] public bool Scratch { get; init; }
     [JsonPropertyName("now")] public bool Now { get; init; }
 
+    /// <summary>True: replace the build that publishes the same packages in the target (<c>reimzul submit --replace</c>). Optional.</summary>
+    [JsonPropertyName("replace")] public bool? Replace { get; init; }
+
     /// <summary>
     /// The build id for the job, made by the client (32 lower-case hex digits) and its idempotency key: a repeated
     /// request with the same id and order gets the first job back (200) instead of queuing another. Optional.
@@ -95,6 +121,8 @@ public sealed record ErrorBody([property: JsonPropertyName("error")] string Erro
 [JsonSerializable(typeof(ResultManifest))]
 [JsonSerializable(typeof(UploadState))]
 [JsonSerializable(typeof(CommitResult))]
+[JsonSerializable(typeof(TimestampRequest))]
+[JsonSerializable(typeof(TimestampResult))]
 [JsonSerializable(typeof(SubmitRequest))]
 [JsonSerializable(typeof(SubmitResult))]
 [JsonSerializable(typeof(SrpmUploadResult))]

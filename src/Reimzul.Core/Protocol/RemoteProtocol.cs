@@ -18,6 +18,9 @@ public static class RemoteProtocol
     /// <summary><c>POST</c> a <see cref="ResultManifest"/>; then <c>PUT .../ID/files/NAME</c> and <c>POST .../ID/commit</c>.</summary>
     public const string ResultsPath = "/bstore/results";
 
+    /// <summary><c>POST</c> a <see cref="TimestampRequest"/> (a writer); answers a <see cref="TimestampResult"/>.</summary>
+    public const string TimestampsPath = "/bstore/timestamps";
+
     public static string IncomingPath(string srpm) => $"{IncomingPrefix}/{Uri.EscapeDataString(srpm)}";
 
     public static string ResultFilePath(string uploadId, string name) => $"{ResultsPath}/{uploadId}/files/{Uri.EscapeDataString(name)}";

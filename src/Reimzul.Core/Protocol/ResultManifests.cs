@@ -188,6 +188,24 @@ public static class ResultManifests
     /// <summary>Whether <paramref name="message"/> is a refusal made by <see cref="LocationTaken"/>.</summary>
     public static bool IsLocationTaken(string? message) => message?.Contains(TakenByADifferentResult, StringComparison.Ordinal) == true;
 
+    /// <summary>
+    /// The words of a refusal to publish a package the target already publishes from another build (bstore answers it
+    /// with 409); final, like <see cref="TakenByADifferentResult"/>.
+    /// </summary>
+    public const string AlreadyPublishedWords = "is already published in target";
+
+    /// <summary>Why a result holding <paramref name="nevra"/> is refused: build <paramref name="build"/> (<c>PKGNAME/TIMESTAMP</c>) publishes it.</summary>
+    public static string AlreadyPublished(string nevra, string target, string build)
+    {
+        ArgumentNullException.ThrowIfNull(build);
+        var slash = build.IndexOf('/', StringComparison.Ordinal);
+        var timestamp = slash < 0 ? build : build[(slash + 1)..];
+        return $"{nevra} {AlreadyPublishedWords} {target} by build {timestamp}; resubmit with --replace to replace it";
+    }
+
+    /// <summary>Whether <paramref name="message"/> is a refusal made by <see cref="AlreadyPublished"/>.</summary>
+    public static bool IsAlreadyPublished(string? message) => message?.Contains(AlreadyPublishedWords, StringComparison.Ordinal) == true;
+
     /// <summary>The result's place under the repo, with a trailing slash.</summary>
     public static string Location(ResultManifest manifest)
     {

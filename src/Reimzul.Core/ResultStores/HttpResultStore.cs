@@ -70,7 +70,8 @@ public sealed class HttpResultStore : IResultStore, IDisposable
         {
             throw new DirectoryNotFoundException($"result dir {result.ResultDir} does not exist");
         }
-        var manifest = await ResultManifests.FromDirectoryAsync(result.ResultDir, result.Target, result.PkgName, result.Timestamp, result.Evr, result.Arch, cancellationToken);
+        var manifest = await ResultManifests.FromDirectoryAsync(result.ResultDir, result.Target, result.PkgName, result.Timestamp, result.Evr, result.Arch, cancellationToken)
+            with { Replace = result.Replace ? true : null };
         var location = ResultManifests.Location(manifest);
         var schedule = _retry.Start(_time);
         var damaged = 0;
@@ -85,6 +86,11 @@ public sealed class HttpResultStore : IResultStore, IDisposable
                 {
                     // Bstore never replaces a published result: no retry can store this one.
                     throw new InvalidDataException($"bstore {_bstore.BaseAddress} refused {location}: {ex.Message}", ex);
+                }
+                catch (RemoteServiceException ex) when (ex.Status == HttpStatusCode.Conflict && ResultManifests.IsAlreadyPublished(ex.Message))
+                {
+                    // The target publishes one of these packages from another build: refused until resubmitted with --replace.
+                    throw new InvalidDataException(BstoreReason(ex.Message), ex);
                 }
                 catch (RemoteServiceException ex) when (ex.Status == HttpStatusCode.UnprocessableEntity && ++damaged >= DamagedAttempts)
                 {
@@ -108,6 +114,42 @@ public sealed class HttpResultStore : IResultStore, IDisposable
             // The result is on bstore; a leftover local copy costs space, not correctness.
             _logger.LogWarning("stored {Dir} on bstore but could not remove it: {Reason}", result.ResultDir, ex.Message);
         }
+    }
+
+    /// <exception cref="RemoteServiceException">Bstore refused the request (authentication, a bad name).</exception>
+    /// <exception cref="IOException">Bstore stayed unreachable.</exception>
+    public Task<string> ReserveTimestampAsync(TimestampReservation reservation, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(reservation);
+        var request = new TimestampRequest { Target = reservation.Target, PkgName = reservation.PkgName, BuildId = reservation.BuildId, Proposed = reservation.ProposedTimestamp };
+        return WithRetriesAsync($"the timestamp of {reservation.PkgName} in {reservation.Target}", ct => _bstore.ReserveTimestampAsync(request, ct), cancellationToken);
+    }
+
+    /// <exception cref="IOException">Bstore stayed unreachable.</exception>
+    public async Task<StoredOutcome?> FindStoredAsync(ResultPlace place, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(place);
+        var location = $"{place.Target}/{place.PkgName}/{place.Timestamp}/{place.Evr}.{place.Arch}/";
+        var text = await WithRetriesAsync($"what bstore holds at {location}", ct => _bstore.ReadPublishedFileAsync(location, StoredOutcome.FileName, ct), cancellationToken);
+        return text is not null && StoredOutcome.TryParse(text, out var outcome) ? outcome : null;
+    }
+
+    private async Task<T> WithRetriesAsync<T>(string what, Func<CancellationToken, Task<T>> request, CancellationToken cancellationToken)
+    {
+        var schedule = _retry.Start(_time);
+        return await schedule.RunAsync(
+            request,
+            ex => ex is not RemoteServiceException { Status: HttpStatusCode.NotFound or HttpStatusCode.Conflict or HttpStatusCode.UnprocessableEntity } && IsWorthRetrying(ex),
+            (ex, decision) => _logger.LogWarning("asking {Bstore} for {What} failed ({Reason}); retry in {Delay:0.0} s", _bstore.BaseAddress, what, ex.Message, decision.Delay.TotalSeconds),
+            (ex, decision) => new IOException($"could not ask {_bstore.BaseAddress} for {what}: {decision.GiveUpReason}; last error: {ex.Message}", ex),
+            cancellationToken);
+    }
+
+    // Bstore's own words, without the "POST URL refused (409):" the client puts before them.
+    private static string BstoreReason(string message)
+    {
+        var colon = message.IndexOf("): ", StringComparison.Ordinal);
+        return colon < 0 ? message : message[(colon + 3)..];
     }
 
     /// <summary>One round: declare, send what bstore lacks, commit. Returns where the result is served.</summary>

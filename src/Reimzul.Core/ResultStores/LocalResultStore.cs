@@ -10,6 +10,9 @@ namespace Reimzul.ResultStores;
 /// The one-machine transport: the result dir is moved (or, across filesystems, copied) into the
 /// staging dir, which shares the repo's filesystem, then renamed into its final place. A published result is never
 /// replaced: the same files again are accepted as done, different ones refused with <see cref="InvalidDataException"/>.
+/// No package (name, epoch, version, release, arch) is published twice in a target: a result holding one that another
+/// build of the target publishes is refused, unless the submitter asked to replace that build, which then moves out of
+/// the repo into <c>attic/TARGET/PKGNAME/TIMESTAMP/</c> beside it (see <see cref="TargetLedger"/>).
 /// </summary>
 public sealed class LocalResultStore(ReimzulPaths paths, ILogger logger) : IResultStore
 {
@@ -19,12 +22,46 @@ public sealed class LocalResultStore(ReimzulPaths paths, ILogger logger) : IResu
     // Two stores of the same result racing: each round, one of them wins the final name.
     private const int PublishAttempts = 5;
 
-    /// <exception cref="InvalidDataException">The result dir holds a symbolic link, or a different result is published at the result's place (its message says
-    /// the place <see cref="ResultManifests.TakenByADifferentResult"/>); storing it again will not help.</exception>
+    /// <exception cref="ArgumentException">A name is not usable, or the proposed timestamp is not <c>%Y%m%d%H%M%S</c>.</exception>
+    public async Task<string> ReserveTimestampAsync(TimestampReservation reservation, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(reservation);
+        var target = PathSegments.Check(reservation.Target, "target");
+        var pkgName = PathSegments.CheckPkgName(reservation.PkgName);
+        ArgumentException.ThrowIfNullOrEmpty(reservation.BuildId);
+        TargetLedger.ParseTimestamp(reservation.ProposedTimestamp);
+        using var ledger = await TargetLedger.LockAsync(paths.Repo, target, cancellationToken);
+        var timestamp = ledger.ReserveTimestamp(pkgName, reservation.BuildId, reservation.ProposedTimestamp);
+        if (timestamp != reservation.ProposedTimestamp)
+        {
+            logger.LogInformation("build {BuildId} of {Pkg} in {Target} has timestamp {Timestamp} ({Proposed} was taken)",
+                reservation.BuildId, pkgName, target, timestamp, reservation.ProposedTimestamp);
+        }
+        return timestamp;
+    }
+
+    public async Task<StoredOutcome?> FindStoredAsync(ResultPlace place, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(place);
+        var file = Path.Combine(FinalDir(place), StoredOutcome.FileName);
+        try
+        {
+            return StoredOutcome.TryParse(await File.ReadAllTextAsync(file, cancellationToken), out var outcome) ? outcome : null;
+        }
+        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return null;
+        }
+    }
+
+    /// <exception cref="InvalidDataException">The result dir holds a symbolic link or an <c>*.rpm</c> that is not one, a different result is
+    /// published at the result's place (its message says the place <see cref="ResultManifests.TakenByADifferentResult"/>), or another build of the
+    /// target publishes one of its packages and <see cref="StoredResult.Replace"/> is not set (<see cref="ResultManifests.AlreadyPublishedWords"/>);
+    /// storing it again will not help.</exception>
     public async Task StoreAsync(StoredResult result, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(result);
-        var final = FinalDir(result);
+        var final = FinalDir(result.Place);
         if (string.IsNullOrEmpty(result.ResultDir))
         {
             throw new ArgumentException("result dir is empty", nameof(result));
@@ -55,7 +92,20 @@ public sealed class LocalResultStore(ReimzulPaths paths, ILogger logger) : IResu
         try
         {
             Directory.CreateDirectory(Path.GetDirectoryName(final)!);
+            using var ledger = await TargetLedger.LockAsync(paths.Repo, result.Target, cancellationToken);
+            var owner = Path.GetRelativePath(Path.Combine(paths.Repo, result.Target), final);
+            var elsewhere = ledger.FindPublishedElsewhere(staged, owner, out var packages);
+            if (elsewhere.Count > 0 && !result.Replace)
+            {
+                var (nevra, build) = elsewhere[0];
+                throw new InvalidDataException(ResultManifests.AlreadyPublished(nevra, result.Target, build));
+            }
+            foreach (var build in elsewhere.Select(e => e.Build).Distinct(StringComparer.Ordinal))
+            {
+                MoveToAttic(result.Target, build);
+            }
             await PublishAsync(staged, final, cancellationToken);
+            ledger.Claim(packages, owner);
         }
         catch
         {
@@ -87,7 +137,23 @@ public sealed class LocalResultStore(ReimzulPaths paths, ILogger logger) : IResu
         logger.LogInformation("stored result {Final}", final);
     }
 
-    private string FinalDir(StoredResult result)
+    /// <summary>Takes build <paramref name="build"/> (<c>PKGNAME/TIMESTAMP</c>) of <paramref name="target"/> out of the repo: createrepo_c's next run drops it.</summary>
+    private void MoveToAttic(string target, string build)
+    {
+        var from = Path.Combine(paths.Repo, target, build);
+        var attic = Path.Combine(Path.GetDirectoryName(paths.Repo) ?? paths.DataDir, "attic", target, build);
+        Directory.CreateDirectory(Path.GetDirectoryName(attic)!);
+        var to = attic;
+        for (var n = 2; Directory.Exists(to); n++)
+        {
+            to = attic + "." + n.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+        Directory.Move(from, to);
+        DurableFiles.FsyncDirectory(Path.GetDirectoryName(from)!);
+        logger.LogWarning("replaced build {Build} of {Target}: moved out of the repo to {Attic}", build, target, to);
+    }
+
+    private string FinalDir(ResultPlace result)
     {
         var target = PathSegments.Check(result.Target, "target");
         var pkgName = PathSegments.CheckPkgName(result.PkgName);

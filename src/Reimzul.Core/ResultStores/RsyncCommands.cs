@@ -45,6 +45,26 @@ internal sealed class RsyncCommands(RsyncOptions options, string moduleUrl)
     public ProcessSpec RemoveStaging(string emptyDir, string stagingRoot, string stagingId) =>
         Spec(["--recursive", "--delete", $"--include=/{stagingId}/***", "--exclude=*", Source(emptyDir), Url(stagingRoot)]);
 
+    /// <summary>One file of the module into <paramref name="localDir"/>; exits 23 ("No such file") when it is not there.</summary>
+    public ProcessSpec Download(string remoteFile, string localDir) =>
+        Spec([$"{moduleUrl}/{remoteFile}", Source(localDir)]);
+
+    /// <summary>One local file to <paramref name="remoteFile"/>, creating the dirs on the way.</summary>
+    public ProcessSpec UploadFile(string localFile, string remoteFile) =>
+        Spec(["--mkpath", "--perms", "--chmod=D0755,F0644", localFile, $"{moduleUrl}/{remoteFile}"]);
+
+    /// <summary>The entries of a dir of the module, one a line, the name last (see <see cref="ListedNames"/>); exits 23 when there is no such dir.</summary>
+    public ProcessSpec List(string remoteDir) => Spec(["--list-only", Url(remoteDir)]);
+
+    /// <summary>The names in <see cref="List"/>'s output, without the dir itself (<c>.</c>).</summary>
+    public static IReadOnlyList<string> ListedNames(string output) =>
+    [
+        .. output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(line => line.Split(' ', 5, StringSplitOptions.RemoveEmptyEntries))
+            .Where(fields => fields.Length == 5 && fields[4] != ".")
+            .Select(fields => fields[4]),
+    ];
+
     private ProcessSpec Spec(string[] arguments)
     {
         var seconds = Math.Max(1, (int)Math.Ceiling(options.IoTimeout.TotalSeconds)).ToString(CultureInfo.InvariantCulture);

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Microsoft.Extensions.Logging;
 using Reimzul.Config;
 using Reimzul.Files;
@@ -24,6 +25,9 @@ namespace Reimzul.ResultStores;
 /// the files differ, or rsync cannot work at all, <see cref="RsyncTransferException"/> is thrown, so the
 /// worker never announces a result that did not arrive. Staging dirs of results that never arrived stay
 /// behind; the bstore ages them out (see systemd/reimzul.tmpfiles.conf).
+/// Timestamps are reserved in the module too (<see cref="ReserveTimestampAsync"/>). What a daemon cannot do is check
+/// the packages of a result against the target's other builds: in rsync mode a resubmit of a published package is
+/// not refused, and <c>replace</c> moves nothing. Use bstore's HTTP uploads where that matters.
 /// </summary>
 public sealed class RsyncResultStore : IResultStore
 {
@@ -37,6 +41,9 @@ public sealed class RsyncResultStore : IResultStore
     private static readonly int[] PermanentExitCodes = [1, 2, 4];
 
     private const int CouldNotStart = -1;
+
+    // rsync's "some files were not transferred", which is how it reports a file or dir that does not exist.
+    private const int PartialTransfer = 23;
 
     private readonly RsyncOptions _options;
     private readonly ProcessRunner _runner;
@@ -111,6 +118,118 @@ public sealed class RsyncResultStore : IResultStore
             _logger.LogWarning("stored {Final} but could not remove the source {Source}: {Reason}", finalPath, source, ex.Message);
         }
         _logger.LogInformation("stored result {Url}", _commands.Url(finalPath));
+    }
+
+    /// <summary>
+    /// Reserves by marker, as a daemon module offers no exclusive create: the build leaves
+    /// <c>.reserved-KEY</c> in the candidate dir, then lists it, and has the timestamp only when its marker is all the dir
+    /// holds. Of two builds racing for one second, the one that listed after both markers arrived sees two, so at
+    /// most one ever wins (both may lose and move on to the next second). The timestamp is recorded under
+    /// <c>repo/TARGET/.reimzul/builds/</c> for the build's redeliveries, as the local store records it.
+    /// </summary>
+    /// <exception cref="ArgumentException">A name is not usable, or the proposed timestamp is not <c>%Y%m%d%H%M%S</c>.</exception>
+    /// <exception cref="RsyncTransferException">The daemon stayed unreachable.</exception>
+    public async Task<string> ReserveTimestampAsync(TimestampReservation reservation, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(reservation);
+        var target = PathSegments.Check(reservation.Target, "target");
+        var pkgName = PathSegments.CheckPkgName(reservation.PkgName);
+        ArgumentException.ThrowIfNullOrEmpty(reservation.BuildId);
+        var time = TargetLedger.ParseTimestamp(reservation.ProposedTimestamp);
+        var marker = TargetLedger.ReservationMarker(reservation.BuildId);
+        var record = $"{RepoDir}/{target}/.reimzul/builds/{TargetLedger.BuildRecordKey(pkgName, reservation.BuildId)}";
+        string Dir(string timestamp) => $"{RepoDir}/{target}/{pkgName}/{timestamp}";
+
+        if (await DownloadTextAsync(record, cancellationToken) is { } text && text.Trim() is { Length: 14 } earlier
+            && (await ListAsync(Dir(earlier), cancellationToken))?.Contains(marker) == true)
+        {
+            return earlier;
+        }
+        for (var bump = 0; bump < 86_400; bump++, time = time.AddSeconds(1))
+        {
+            var candidate = time.ToString("yyyyMMddHHmmss", CultureInfo.InvariantCulture);
+            var before = await ListAsync(Dir(candidate), cancellationToken);
+            if (before is { Count: > 0 } && !before.SequenceEqual([marker]))
+            {
+                continue;
+            }
+            await UploadTextAsync(Dir(candidate) + "/" + marker, reservation.BuildId + "\n", cancellationToken);
+            if (await ListAsync(Dir(candidate), cancellationToken) is [var only] && only == marker)
+            {
+                await UploadTextAsync(record, candidate + "\n", cancellationToken);
+                return candidate;
+            }
+        }
+        throw new RsyncTransferException($"{pkgName} has builds in every second of the day after {reservation.ProposedTimestamp} at {_moduleUrl}/{RepoDir}/{target}");
+    }
+
+    /// <exception cref="RsyncTransferException">The daemon stayed unreachable.</exception>
+    public async Task<StoredOutcome?> FindStoredAsync(ResultPlace place, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(place);
+        var path = FinalPath(new StoredResult("", place.Target, place.PkgName, place.Timestamp, place.Evr, place.Arch)) + "/" + StoredOutcome.FileName;
+        return await DownloadTextAsync(path, cancellationToken) is { } text && StoredOutcome.TryParse(text, out var outcome) ? outcome : null;
+    }
+
+    private async Task<IReadOnlyList<string>?> ListAsync(string remoteDir, CancellationToken cancellationToken)
+    {
+        var (found, output) = await QueryAsync("list", _commands.List(remoteDir), cancellationToken);
+        return found ? RsyncCommands.ListedNames(output) : null;
+    }
+
+    private async Task<string?> DownloadTextAsync(string remoteFile, CancellationToken cancellationToken)
+    {
+        var local = Directory.CreateTempSubdirectory("reimzul-rsync-");
+        try
+        {
+            var (found, _) = await QueryAsync("download", _commands.Download(remoteFile, local.FullName), cancellationToken);
+            var file = Path.Combine(local.FullName, remoteFile[(remoteFile.LastIndexOf('/') + 1)..]);
+            return found && File.Exists(file) ? await File.ReadAllTextAsync(file, cancellationToken) : null;
+        }
+        finally
+        {
+            local.Delete(recursive: true);
+        }
+    }
+
+    private async Task UploadTextAsync(string remoteFile, string text, CancellationToken cancellationToken)
+    {
+        var local = Directory.CreateTempSubdirectory("reimzul-rsync-");
+        try
+        {
+            var file = Path.Combine(local.FullName, "upload");
+            await File.WriteAllTextAsync(file, text, cancellationToken);
+            await QueryAsync("upload", _commands.UploadFile(file, remoteFile), cancellationToken);
+        }
+        finally
+        {
+            local.Delete(recursive: true);
+        }
+    }
+
+    /// <summary>One small rsync run, retried while the daemon is away; false when what it reads does not exist (rsync's 23, "No such file").</summary>
+    private async Task<(bool Found, string Output)> QueryAsync(string step, ProcessSpec spec, CancellationToken cancellationToken)
+    {
+        var schedule = _retry.Start(_time);
+        while (true)
+        {
+            var (failure, output) = await RunAsync(step, spec, cancellationToken);
+            if (failure is null)
+            {
+                return (true, output);
+            }
+            if (failure.ExitCode == PartialTransfer && failure.Detail.Contains("No such file", StringComparison.Ordinal))
+            {
+                return (false, "");
+            }
+            var decision = failure.Permanent ? null : schedule.Failed();
+            if (decision is null || decision.GivesUp)
+            {
+                throw new RsyncTransferException($"rsync {step} at {_moduleUrl} failed{(decision is null ? "" : " " + decision.GiveUpReason)}: {failure.Describe()}");
+            }
+            _logger.LogWarning("rsync {Step} at {Module} failed: {Failure}; trying again in {Delay:0.0} s", step, _moduleUrl, failure.Describe(), decision.Delay.TotalSeconds);
+            await Task.Delay(decision.Delay, _time, cancellationToken);
+        }
     }
 
     /// <summary>One try of upload, publish and verify; null when the result is in place and identical.</summary>

@@ -38,6 +38,7 @@ public sealed class ControllerSubmitter(ControllerClient controller, RetryPolicy
             Disttag = order.Disttag,
             Scratch = order.Scratch,
             Now = order.Now,
+            Replace = order.Replace ? true : null,
             BuildId = BuildIds.New(),
         };
         // Whether any try may have reached the controller: only then can the build be queued without our knowing.

@@ -7,7 +7,9 @@ namespace Reimzul.Submit;
 /// <param name="Disttag">The value of <c>%dist</c>, e.g. <c>.el7_4</c>.</param>
 /// <param name="Scratch">Build and publish, but do not stage the RPMs for signing.</param>
 /// <param name="Now">Put the job ahead of the queued ones.</param>
-public sealed record SubmitOrder(string Srpm, string Arch, string Target, string Disttag, bool Scratch, bool Now)
+/// <param name="Replace">Replace the build that publishes the same packages in the target (it leaves the repo);
+/// without it such a build ends Failed, as a target never lists a package twice.</param>
+public sealed record SubmitOrder(string Srpm, string Arch, string Target, string Disttag, bool Scratch, bool Now, bool Replace = false)
 {
     /// <summary>
     /// <see cref="Srpm"/> is a local file to place in incoming (it contains a '/' or something of that name is here,

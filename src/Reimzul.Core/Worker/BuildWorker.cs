@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
 using Microsoft.Extensions.Logging;
 using Reimzul.Build;
 using Reimzul.Config;
@@ -6,6 +8,7 @@ using Reimzul.Messages;
 using Reimzul.Processing;
 using Reimzul.Protocol;
 using Reimzul.Queue;
+using Reimzul.Retry;
 using Reimzul.Rpm;
 using Reimzul.Validation;
 
@@ -16,6 +19,13 @@ namespace Reimzul.Worker;
 /// stores the results, announces each step on <c>notify</c>, asks for repodata after each
 /// success, and only then deletes the job.
 /// </summary>
+/// <remarks>
+/// Delivery is at least once, so every step is made safe to repeat. The build's timestamp comes from the result store,
+/// unique per target and package and the same for every delivery of one build id. Before building an arch the worker
+/// asks the store whether an earlier delivery stored it already; if so it announces that outcome again (the notifier
+/// records an event once) instead of building and publishing the packages a second time. Announcements after a store
+/// are retried in-process; a worker that dies or gives up leaves the job to a redelivery, which resumes.
+/// </remarks>
 public sealed class BuildWorker(
     IJobQueueFactory queues,
     BuilderOptions options,
@@ -24,9 +34,14 @@ public sealed class BuildWorker(
     ISrpmSource srpmSource,
     IResultStore resultStore,
     ILogger<BuildWorker> logger,
-    TimeProvider time) : QueueConsumer(queues, logger, time)
+    TimeProvider time,
+    RetryPolicy? announceRetry = null) : QueueConsumer(queues, logger, time)
 {
+    /// <summary>How long announcements are retried in-process: past that, the job goes back to the queue and a redelivery announces.</summary>
+    public static readonly RetryPolicy DefaultAnnounceRetry = RetryPolicy.Default with { GiveUpWithoutProgress = TimeSpan.FromMinutes(10) };
+
     private readonly EventPublisher _publisher = new(queues);
+    private readonly RetryPolicy _announceRetry = announceRetry ?? DefaultAnnounceRetry;
     private WorkDirRegistry? _workDirs;
 
     protected override IReadOnlyCollection<string> WatchedTubes { get; } = Arches.WatchedBy(options.Arch);
@@ -39,8 +54,9 @@ public sealed class BuildWorker(
         }
         if (string.IsNullOrEmpty(request.BuildId))
         {
-            // Jobs put by the original submit tool carry no id; one per job ties its events together.
-            request = request with { BuildId = BuildIds.New() };
+            // Jobs put by the original submit tool carry no id. One derived from the queue's job makes every delivery of
+            // the job the same build, so a redelivery gets the build's timestamp back and resumes it.
+            request = request with { BuildId = StableBuildId(job) };
         }
 
         var free = DiskSpace.FreeBytes(resultsDir);
@@ -51,8 +67,9 @@ public sealed class BuildWorker(
             return JobDisposition.Release(options.RetryDelay, "results dir full");
         }
 
-        var timestamp = Time.GetLocalNow().ToString("yyyyMMddHHmmss", CultureInfo.InvariantCulture);
-        var baseEvent = BuildEvent.From(request) with { BuilderFqdn = options.Fqdn, Timestamp = timestamp };
+        // The store turns this into the build's timestamp once the package name is known; until then it names the fetch dir.
+        var proposed = Time.GetLocalNow().ToString("yyyyMMddHHmmss", CultureInfo.InvariantCulture);
+        var baseEvent = BuildEvent.From(request) with { BuilderFqdn = options.Fqdn, Timestamp = proposed };
 
         // Touched from here on: fetching a large SRPM (with retries) can take longer than the TTR.
         await using var keepAlive = new JobKeepAlive(job, options.JobTtr, Time, logger);
@@ -65,11 +82,11 @@ public sealed class BuildWorker(
         }
 
         // The work dir holds a fetched SRPM until the job is done.
-        var fetchDir = Path.Combine(resultsDir, ".srpms", $"{job.Id}-{timestamp}");
+        var fetchDir = Path.Combine(resultsDir, ".srpms", $"{job.Id}-{proposed}");
         workDirs.Claim(fetchDir);
         try
         {
-            return await BuildJobAsync(job, request, baseEvent, timestamp, fetchDir, workDirs, stoppingToken);
+            return await BuildJobAsync(job, request, baseEvent, fetchDir, workDirs, stoppingToken);
         }
         finally
         {
@@ -78,7 +95,7 @@ public sealed class BuildWorker(
         }
     }
 
-    private async Task<JobDisposition> BuildJobAsync(IReservedJob job, BuildJob request, BuildEvent baseEvent, string timestamp, string fetchDir, WorkDirRegistry workDirs, CancellationToken stoppingToken)
+    private async Task<JobDisposition> BuildJobAsync(IReservedJob job, BuildJob request, BuildEvent baseEvent, string fetchDir, WorkDirRegistry workDirs, CancellationToken stoppingToken)
     {
         string srpmPath;
         RpmPackageInfo srpm;
@@ -102,6 +119,16 @@ public sealed class BuildWorker(
         }
 
         baseEvent = baseEvent with { PkgName = srpm.Name, Evr = srpm.Evr };
+        string timestamp;
+        try
+        {
+            timestamp = await resultStore.ReserveTimestampAsync(new TimestampReservation(request.Target, srpm.Name, request.BuildId!, baseEvent.Timestamp), stoppingToken);
+        }
+        catch (Exception ex) when (IsPermanentStoreError(ex))
+        {
+            return await RejectAsync(job, baseEvent, $"results could not be stored: {ex.Message}", stoppingToken);
+        }
+        baseEvent = baseEvent with { Timestamp = timestamp };
         var chain = BuildChain.Plan(request.Arch, options.Arch, srpm.Name, srpm.Arch);
         logger.LogInformation("job {Id}: building {Srpm} ({Pkg} {Evr}) for {Target}, arches {Chain}, timestamp {Timestamp}, build id {BuildId}",
             job.Id, request.Srpm, srpm.Name, srpm.Evr, request.Target, string.Join(" → ", chain), timestamp, request.BuildId);
@@ -112,7 +139,14 @@ public sealed class BuildWorker(
         {
             foreach (var arch in chain)
             {
-                var disposition = await BuildOneAsync(baseEvent with { Arch = arch }, srpmPath, workDir, stoppingToken);
+                var ev = baseEvent with { Arch = arch };
+                var stored = await resultStore.FindStoredAsync(new ResultPlace(ev.Target, ev.PkgName, ev.Timestamp, ev.Evr, ev.Arch), stoppingToken);
+                if (stored is not null && stored.BuildId == request.BuildId)
+                {
+                    await AnnounceStoredAsync(job, ev, stored);
+                    continue;
+                }
+                var disposition = await BuildOneAsync(ev, request.Replace == true, srpmPath, workDir, stoppingToken);
                 if (disposition is not null)
                 {
                     return disposition;
@@ -126,8 +160,20 @@ public sealed class BuildWorker(
         return JobDisposition.Delete;
     }
 
+    /// <summary>An arch an earlier delivery of this build stored: its outcome is announced again, nothing is built.</summary>
+    private async Task AnnounceStoredAsync(IReservedJob job, BuildEvent ev, StoredOutcome stored)
+    {
+        logger.LogInformation("job {Id}: {Pkg} {Evr} {Arch} for {Target}, timestamp {Timestamp}, was stored by an earlier delivery ({Status}); announcing it, not building it again",
+            job.Id, ev.PkgName, ev.Evr, ev.Arch, ev.Target, ev.Timestamp, stored.Status);
+        await AnnounceAsync(ev with { Status = stored.Status, Reason = stored.Reason, DurationSeconds = stored.DurationSeconds });
+        if (stored.Status == BuildStatus.Success)
+        {
+            await RequestRepoAsync(ev);
+        }
+    }
+
     /// <summary>Builds one arch of the chain; null when the chain goes on, else what to do with the job.</summary>
-    private async Task<JobDisposition?> BuildOneAsync(BuildEvent ev, string srpmPath, string workDir, CancellationToken stoppingToken)
+    private async Task<JobDisposition?> BuildOneAsync(BuildEvent ev, bool replace, string srpmPath, string workDir, CancellationToken stoppingToken)
     {
         await _publisher.PublishAsync(ev with { Status = BuildStatus.Building }, stoppingToken);
 
@@ -147,10 +193,19 @@ public sealed class BuildWorker(
             return await DiskFullAsync(ev, "the results dir ran out of space during the build", stoppingToken);
         }
 
+        var outcomeRecord = new StoredOutcome
+        {
+            BuildId = ev.BuildId ?? "",
+            Status = outcome.Succeeded ? BuildStatus.Success : BuildStatus.Failed,
+            Reason = outcome.Reason,
+            DurationSeconds = Math.Round(outcome.Duration.TotalSeconds, 3),
+        };
         try
         {
+            // The outcome travels with the result, so a redelivery finds both or neither.
+            await File.WriteAllTextAsync(Path.Combine(resultDir, StoredOutcome.FileName), outcomeRecord.ToJson(), CancellationToken.None);
             // Logs of a failed build are stored too: they are what the submitter needs to read.
-            await resultStore.StoreAsync(new StoredResult(resultDir, ev.Target, ev.PkgName, ev.Timestamp, ev.Evr, ev.Arch), CancellationToken.None);
+            await resultStore.StoreAsync(new StoredResult(resultDir, ev.Target, ev.PkgName, ev.Timestamp, ev.Evr, ev.Arch, replace), CancellationToken.None);
         }
         catch (IOException ex) when (DiskSpace.IsDiskFull(ex))
         {
@@ -161,23 +216,42 @@ public sealed class BuildWorker(
             // Building again would meet the same refusal: the build ends here, and the submitter reads why.
             var reason = $"results could not be stored: {ex.Message}";
             logger.LogError("{Pkg} {Arch} for {Target}: {Reason}", ev.PkgName, ev.Arch, ev.Target, reason);
-            await _publisher.PublishAsync(ev with { Status = BuildStatus.Failed, Reason = reason, DurationSeconds = Math.Round(outcome.Duration.TotalSeconds, 3) }, CancellationToken.None);
+            await AnnounceAsync(ev with { Status = BuildStatus.Failed, Reason = reason, DurationSeconds = outcomeRecord.DurationSeconds });
             return JobDisposition.Delete;
         }
 
-        var done = ev with
-        {
-            Status = outcome.Succeeded ? BuildStatus.Success : BuildStatus.Failed,
-            Reason = outcome.Reason,
-            DurationSeconds = Math.Round(outcome.Duration.TotalSeconds, 3),
-        };
-        // From here the build is finished: announce it even if we are asked to stop.
-        await _publisher.PublishAsync(done, CancellationToken.None);
+        // From here the build is stored: announce it even if we are asked to stop, and keep trying rather than build again.
+        await AnnounceAsync(ev with { Status = outcomeRecord.Status, Reason = outcomeRecord.Reason, DurationSeconds = outcomeRecord.DurationSeconds });
         if (outcome.Succeeded)
         {
-            await _publisher.RequestRepoAsync(ev.Target, ev.BuildId, CancellationToken.None);
+            await RequestRepoAsync(ev);
         }
         return null;
+    }
+
+    /// <summary>
+    /// Puts <paramref name="done"/> on <c>notify</c>, retried while the queue is away. Giving up throws: the job goes back
+    /// to the queue, and its redelivery finds the result stored and announces it.
+    /// </summary>
+    private Task AnnounceAsync(BuildEvent done) =>
+        WithRetriesAsync($"the {done.Status} of {done.PkgName} {done.Arch} for {done.Target}", ct => _publisher.PublishAsync(done, ct));
+
+    private Task RequestRepoAsync(BuildEvent ev) =>
+        WithRetriesAsync($"repodata for {ev.Target}", ct => _publisher.RequestRepoAsync(ev.Target, ev.BuildId, ct));
+
+    private async Task WithRetriesAsync(string what, Func<CancellationToken, Task> put)
+    {
+        var schedule = _announceRetry.Start(Time);
+        await schedule.RunAsync<bool>(
+            async ct =>
+            {
+                await put(ct);
+                return true;
+            },
+            ex => ex is not OperationCanceledException,
+            (ex, decision) => logger.LogWarning("could not announce {What} ({Reason}); retry in {Delay:0.0} s", what, ex.Message, decision.Delay.TotalSeconds),
+            (ex, decision) => new IOException($"could not announce {what}: {decision.GiveUpReason}; last error: {ex.Message}; the job goes back to the queue and its next delivery announces it", ex),
+            CancellationToken.None);
     }
 
     private async Task<JobDisposition> DiskFullAsync(BuildEvent ev, string reason, CancellationToken stoppingToken)
@@ -203,6 +277,13 @@ public sealed class BuildWorker(
         RemoteServiceException { Status: { } status } => RemoteStatuses.IsPermanentRefusal(status),
         _ => false,
     };
+
+    /// <summary>The same for every delivery of one queue job: its tube, id and SRPM, hashed to the shape of a new build id.</summary>
+    private static string StableBuildId(IReservedJob job)
+    {
+        var key = string.Create(CultureInfo.InvariantCulture, $"{job.Tube}\n{job.Id}\n{job.Body}");
+        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)))[..32];
+    }
 
     private static string PkgNameFromFileName(string srpm) =>
         srpm.EndsWith(".src.rpm", StringComparison.Ordinal) ? srpm[..^".src.rpm".Length] : srpm;

@@ -15,11 +15,33 @@ public sealed class EventPublisher(IJobQueueFactory queues) : IAsyncDisposable
     public Task RequestRepoAsync(string target, string? buildId, CancellationToken cancellationToken) =>
         PutAsync(Tubes.Createrepo, MessageJson.Serialize(new CreaterepoRequest { Target = target, BuildId = buildId }), cancellationToken);
 
-    // A session reconnects by itself (beanstalkd); if a put still fails, the job is released and built again.
+    // A failed put drops the session, so the caller's next try starts on a fresh one.
     private async Task PutAsync(string tube, string body, CancellationToken cancellationToken)
     {
         _session ??= await queues.OpenProducerAsync(cancellationToken);
-        await _session.PutAsync(tube, body, Tubes.PriorityNormal, TimeSpan.Zero, MessageTtr, cancellationToken);
+        try
+        {
+            await _session.PutAsync(tube, body, Tubes.PriorityNormal, TimeSpan.Zero, MessageTtr, cancellationToken);
+        }
+        catch
+        {
+            var broken = _session;
+            _session = null;
+            await DisposeQuietlyAsync(broken);
+            throw;
+        }
+    }
+
+    private static async Task DisposeQuietlyAsync(IJobProducer session)
+    {
+        try
+        {
+            await session.DisposeAsync();
+        }
+        catch (Exception ex) when (ex is IOException or ObjectDisposedException or InvalidOperationException)
+        {
+            // A session that already failed may fail to close; the put's error is the one that matters.
+        }
     }
 
     public async ValueTask DisposeAsync()

@@ -168,7 +168,7 @@ internal sealed class ResultUploads
                 throw new RemoteServiceException(HttpStatusCode.Conflict, $"upload {id} lacks {missing.Count} file(s): {string.Join(", ", missing.Take(10))}; send them first");
             }
             var dir = UploadDir(id);
-            var staged = new StoredResult(Path.Combine(dir, FilesDir), manifest.Target, manifest.PkgName, manifest.Timestamp, manifest.Evr, manifest.Arch);
+            var staged = new StoredResult(Path.Combine(dir, FilesDir), manifest.Target, manifest.PkgName, manifest.Timestamp, manifest.Evr, manifest.Arch, manifest.Replace == true);
             try
             {
                 await _publisher.StoreAsync(staged, cancellationToken);
@@ -181,6 +181,16 @@ internal sealed class ResultUploads
             {
                 // Published by another upload since this one began; the upload stays until the sweep.
                 throw new RemoteServiceException(HttpStatusCode.Conflict, ex.Message);
+            }
+            catch (InvalidDataException ex) when (ResultManifests.IsAlreadyPublished(ex.Message))
+            {
+                // Another build of the target publishes one of its packages; only a resubmit with --replace may take its place.
+                _logger.LogWarning("{Worker}: refused result {Location}: {Reason}", worker, location, ex.Message);
+                throw new RemoteServiceException(HttpStatusCode.Conflict, ex.Message);
+            }
+            catch (InvalidDataException ex)
+            {
+                throw new RemoteServiceException(HttpStatusCode.BadRequest, $"{location}: {ex.Message}");
             }
             TryDeleteTree(dir);
         }

@@ -15,7 +15,7 @@ internal sealed class SubmitEndpoint(BuildSubmitter submits)
 {
     public async Task<IResult> SubmitAsync(SubmitRequest request, string submitter, CancellationToken ct)
     {
-        var order = new SubmitOrder(request.Srpm, request.Arch, request.Target, request.Disttag, request.Scratch, request.Now);
+        var order = new SubmitOrder(request.Srpm, request.Arch, request.Target, request.Disttag, request.Scratch, request.Now, request.Replace == true);
         SubmitReceipt receipt;
         try
         {

@@ -10,12 +10,27 @@ namespace Reimzul.Tests.Support;
 public sealed class RecordingResultStore(IResultStore inner) : IResultStore
 {
     private readonly ConcurrentQueue<StoredResult> attempts = new();
+    private readonly ConcurrentQueue<TimestampReservation> reservations = new();
 
     /// <summary>Every store asked for, failed ones included, in order.</summary>
     public IReadOnlyList<StoredResult> Attempts => [.. attempts];
 
+    /// <summary>Every timestamp reservation asked for, in order.</summary>
+    public IReadOnlyList<TimestampReservation> Reservations => [.. reservations];
+
     /// <summary>When set, stores throw this (after being recorded).</summary>
     public Exception? FailWith { get; set; }
+
+    /// <summary>When set, reservations throw this (after being recorded).</summary>
+    public Exception? FailReservationsWith { get; set; }
+
+    public Task<string> ReserveTimestampAsync(TimestampReservation reservation, CancellationToken cancellationToken)
+    {
+        reservations.Enqueue(reservation);
+        return FailReservationsWith is { } failure ? Task.FromException<string>(failure) : inner.ReserveTimestampAsync(reservation, cancellationToken);
+    }
+
+    public Task<StoredOutcome?> FindStoredAsync(ResultPlace place, CancellationToken cancellationToken) => inner.FindStoredAsync(place, cancellationToken);
 
     public async Task StoreAsync(StoredResult result, CancellationToken cancellationToken)
     {

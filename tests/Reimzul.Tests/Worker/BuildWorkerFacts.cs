@@ -112,7 +112,7 @@ public sealed class BuildWorkerFacts : IAsyncLifetime, IDisposable
         Assert.Equal(Announced(job, BuildStatus.Success, "hello-noarch", "1.0-1"), success with { DurationSeconds = null });
         Assert.True(success.DurationSeconds > 0, $"duration {success.DurationSeconds}");
         Assert.Equal(new CreaterepoRequest { Target = Target, BuildId = "build-1" }, createrepo);
-        Assert.Equal(["build.log", "hello-noarch-1.0-1.el7.noarch.rpm", "root.log", "stderr", "stdout"], FilesIn(ResultDir("hello-noarch", "1.0-1.x86_64")));
+        Assert.Equal(["build.log", "hello-noarch-1.0-1.el7.noarch.rpm", "reimzul-result.json", "root.log", "stderr", "stdout"], FilesIn(ResultDir("hello-noarch", "1.0-1.x86_64")));
         Assert.Equal([new StoredResult(Path.Combine(Paths.Results, Target, "hello-noarch", Timestamp, "1.0-1.x86_64"), Target, "hello-noarch", Timestamp, "1.0-1", "x86_64")], _store.Attempts);
         Assert.False(Directory.Exists(Path.Combine(Paths.Results, Target, "hello-noarch", Timestamp)), "the work dir is left behind");
         Assert.Empty(await _probe.TakeReadyAsync(Tubes.Notify));
@@ -203,7 +203,7 @@ public sealed class BuildWorkerFacts : IAsyncLifetime, IDisposable
         Assert.Single(_store.Attempts);
         Assert.Empty(await _probe.TakeReadyAsync(Tubes.Notify));
         Assert.Equal(0, (await _probe.StatsAsync(Tubes.Createrepo)).TotalJobs);
-        Assert.False(Directory.Exists(Path.Combine(Paths.Repo, Target)), "a result reached the repo");
+        Assert.False(Directory.Exists(ResultDir("hello-unstored", "1.0-1.x86_64")), "a result reached the repo");
     }
 
     [Fact]
@@ -230,9 +230,9 @@ public sealed class BuildWorkerFacts : IAsyncLifetime, IDisposable
             Announced(job, BuildStatus.Success, "hello-c", "2.0-1") with { Arch = "i386" },
         ], events.Select(e => e with { DurationSeconds = null }));
         Assert.All(requests, r => Assert.Equal(new CreaterepoRequest { Target = Target, BuildId = "build-1" }, r));
-        Assert.Equal(["build.log", "hello-c-2.0-1.el7.x86_64.rpm", "hello-c-libs-2.0-1.el7.x86_64.rpm", "root.log", "stderr", "stdout"],
+        Assert.Equal(["build.log", "hello-c-2.0-1.el7.x86_64.rpm", "hello-c-libs-2.0-1.el7.x86_64.rpm", "reimzul-result.json", "root.log", "stderr", "stdout"],
             FilesIn(ResultDir("hello-c", "2.0-1.x86_64")));
-        Assert.Equal(["build.log", "hello-c-2.0-1.el7.i686.rpm", "hello-c-libs-2.0-1.el7.i686.rpm", "root.log", "stderr", "stdout"],
+        Assert.Equal(["build.log", "hello-c-2.0-1.el7.i686.rpm", "hello-c-libs-2.0-1.el7.i686.rpm", "reimzul-result.json", "root.log", "stderr", "stdout"],
             FilesIn(ResultDir("hello-c", "2.0-1.i386")));
     }
 }
