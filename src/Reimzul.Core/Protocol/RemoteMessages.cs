@@ -13,6 +13,12 @@ public sealed record ResultManifest
     [JsonPropertyName("evr")] public string Evr { get; init; } = "";
     [JsonPropertyName("arch")] public string Arch { get; init; } = "";
     [JsonPropertyName("files")] public IReadOnlyList<ManifestFile> Files { get; init; } = [];
+
+    /// <summary>
+    /// The builder the worker announces the build under (<c>[builder] fqdn</c>, its events' <c>builder_fqdn</c>); bstore
+    /// refuses it (403) unless it is the name the upload authenticated as. Absent from older workers' manifests.
+    /// </summary>
+    [JsonPropertyName("builder")] public string? Builder { get; init; }
 }
 
 /// <param name="Sha256">Lower-case hex.</param>
