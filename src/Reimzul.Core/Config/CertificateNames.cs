@@ -30,8 +30,19 @@ public static class CertificateNames
     {
         try
         {
-            using var certificate = X509Certificate2.CreateFromPemFile(pemPath);
-            return CommonNames(certificate) is [{ Length: > 0 } only] ? only : null;
+            var certificates = new X509Certificate2Collection();
+            certificates.ImportFromPemFile(pemPath);
+            try
+            {
+                return certificates.Count > 0 && CommonNames(certificates[0]) is [{ Length: > 0 } only] ? only : null;
+            }
+            finally
+            {
+                foreach (var certificate in certificates)
+                {
+                    certificate.Dispose();
+                }
+            }
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or CryptographicException or ArgumentException)
         {

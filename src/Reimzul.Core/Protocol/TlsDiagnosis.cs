@@ -54,7 +54,7 @@ internal sealed class TlsDiagnosis
         var reason =
             Says("certificate required") || (Says("handshake failure") && !_hasClientCertificate)
                 ? "the server wants a client certificate: set [tls] client_cert and client_key"
-            : Says("wrong version number") || Says("packet length too long") || Says("http request")
+            : Says("wrong version number") || Says("packet length too long") || Says("http request") || Says("frame size") || Says("corrupted frame")
                 ? "the server does not speak TLS on this port (is it plain HTTP? then use an http:// URL)"
             : Says("unknown ca") || Says("bad certificate") || Says("certificate unknown") || Says("unsupported certificate")
                 ? "the server refused this machine's client certificate ([tls] client_cert)"

@@ -82,9 +82,10 @@ internal static class RefusalBodies
         var raw = context.Features.Get<IHttpRequestFeature>()?.RawTarget ?? path;
         return context.Response.StatusCode switch
         {
+            // The path is not echoed: what a client asked for need not come back in the answer.
             StatusCodes.Status404NotFound when raw.Contains("..", StringComparison.Ordinal) =>
-                $"nothing is served at {path}: '..' in the request path is resolved before it is looked up, so it cannot climb out of what is served; " + served,
-            StatusCodes.Status404NotFound => $"nothing is served at {path}; " + served,
+                "nothing is served there: '..' in the request path is resolved before the path is looked up, so it cannot climb out of what is served; " + served,
+            StatusCodes.Status404NotFound => "nothing is served at this path; " + served,
             StatusCodes.Status405MethodNotAllowed => $"{request.Method} is not allowed on {path}; allowed: {context.Response.Headers.Allow}",
             var status => $"the request was refused ({status})",
         };
@@ -92,9 +93,11 @@ internal static class RefusalBodies
 
     private static Task WriteAsync(HttpContext context, int status, string message)
     {
+        var body = JsonSerializer.SerializeToUtf8Bytes(new ErrorBody(message), RemoteJsonContext.Readable.ErrorBody);
         context.Response.StatusCode = status;
         context.Response.ContentType = "application/json; charset=utf-8";
-        return context.Response.WriteAsync(JsonSerializer.Serialize(new ErrorBody(message), RemoteJsonContext.Readable.ErrorBody));
+        context.Response.ContentLength = body.Length;
+        return context.Response.Body.WriteAsync(body).AsTask();
     }
 
     // What Kestrel cannot tell us: which check of the request it failed. Its status is the best there is.

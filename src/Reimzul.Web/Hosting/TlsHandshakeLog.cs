@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.IO.Pipelines;
 using System.Net;
 using System.Text;
 using Microsoft.AspNetCore.Connections;
@@ -28,7 +29,7 @@ internal sealed class TlsHandshakeLog(RefusalLog refusals)
     {
         var attempt = new Attempt();
         connection.Items[typeof(Attempt)] = attempt;
-        var firstBytes = await PeekAsync(connection);
+        var (firstBytes, _) = await PeekAsync(connection);
         Current.Value = attempt;
         await next(connection);
         if (!attempt.Established && firstBytes.Length > 0)
@@ -37,29 +38,44 @@ internal sealed class TlsHandshakeLog(RefusalLog refusals)
         }
     });
 
-    /// <summary>After <c>UseHttps</c>: reached only once the handshake succeeded.</summary>
-    public static void MarkEstablished(ListenOptions listen) => listen.Use(next => connection =>
+    /// <summary>
+    /// After <c>UseHttps</c>: reached only once the handshake succeeded. A .NET client checks the server's certificate
+    /// once the handshake is done and, refusing it, hangs up without a word: a connection that closes before its
+    /// first request byte is that, or a probe.
+    /// </summary>
+    public static void MarkEstablished(ListenOptions listen) => listen.Use(next => async connection =>
     {
         if (connection.Items.TryGetValue(typeof(Attempt), out var item) && item is Attempt attempt)
         {
-            attempt.Established = true;
+            attempt.Handshaken = true;
+            var (firstBytes, closed) = await PeekAsync(connection);
+            attempt.Established = firstBytes.Length > 0 || !closed;
         }
-        return next(connection);
+        await next(connection);
     });
 
     /// <summary>Kestrel's logger factory, which hands the handshake failures it logs to the connection they belong to.</summary>
     public static ILoggerFactory LoggerFactory(ILoggerFactory inner) => new WatchingLoggerFactory(inner);
 
     // The first bytes, left unread for TLS: a handshake starts with 0x16, plain HTTP with a method name.
-    private static async Task<byte[]> PeekAsync(ConnectionContext connection)
+    // Closed: the peer hung up before sending anything (a timeout is not that).
+    private static async Task<(byte[] FirstBytes, bool Closed)> PeekAsync(ConnectionContext connection)
     {
         var input = connection.Transport.Input;
         using var timeout = new CancellationTokenSource(FirstBytesWait);
         await using var registration = timeout.Token.Register(input.CancelPendingRead);
-        var read = await input.ReadAsync();
+        ReadResult read;
+        try
+        {
+            read = await input.ReadAsync();
+        }
+        catch (Exception ex) when (ex is IOException or ConnectionResetException or ConnectionAbortedException or ObjectDisposedException)
+        {
+            return ([], true);
+        }
         var first = read.Buffer.Slice(0, Math.Min(read.Buffer.Length, 64)).ToArray();
         input.AdvanceTo(read.Buffer.Start, read.Buffer.Start);
-        return first;
+        return (first, first.Length == 0 && read.IsCompleted && !read.IsCanceled);
     }
 
     private static string Reason(byte[] firstBytes, Attempt attempt)
@@ -76,7 +92,9 @@ internal sealed class TlsHandshakeLog(RefusalLog refusals)
         {
             return "the TLS handshake timed out";
         }
-        return attempt.Failure is { } failure ? "TLS handshake failed: " + Describe(failure) : "TLS handshake failed: the client closed the connection";
+        return attempt.Failure is { } failure ? "TLS handshake failed: " + Describe(failure)
+            : attempt.Handshaken ? "TLS handshake failed: the client hung up right after it, before any request (it does not trust this server's certificate, or only probed the port)"
+            : "TLS handshake failed: the client closed the connection";
     }
 
     // The innermost message is OpenSSL's, e.g. "tlsv1 alert unknown ca"; the outer ones say "see inner exception".
@@ -112,6 +130,7 @@ internal sealed class TlsHandshakeLog(RefusalLog refusals)
     private sealed class Attempt
     {
         public volatile bool Established;
+        public volatile bool Handshaken;
         public volatile bool TimedOut;
         public Exception? Failure;
     }
