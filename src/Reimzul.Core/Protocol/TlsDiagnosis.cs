@@ -17,6 +17,8 @@ internal sealed class TlsDiagnosis
     private readonly string? _caFile;
     private readonly bool _hasClientCertificate;
 
+    public bool HasClientCertificate => _hasClientCertificate;
+
     // The last refusal of a server certificate by this handler; the failed request reads it (connections are
     // made apart from requests, so it cannot be passed along; two failing at once both show the same one).
     private volatile string? _lastRejection;
@@ -141,6 +143,15 @@ internal sealed class TlsFailureHandler(HttpMessageHandler inner, TlsDiagnosis d
         catch (HttpRequestException ex) when (ex.HttpRequestError == HttpRequestError.SecureConnectionError)
         {
             throw new HttpRequestException(HttpRequestError.SecureConnectionError, diagnosis.Explain(request.RequestUri, ex), ex);
+        }
+        catch (HttpRequestException ex) when (ex.HttpRequestError == HttpRequestError.ResponseEnded && request.RequestUri?.Scheme == Uri.UriSchemeHttps
+            && !diagnosis.HasClientCertificate)
+        {
+            // With TLS 1.3 the server checks the client's certificate after the client's handshake is done: its
+            // refusal arrives as a connection closed without an answer.
+            throw new HttpRequestException(HttpRequestError.ResponseEnded,
+                $"{request.RequestUri.Scheme}://{request.RequestUri.Authority}/ closed the connection without an answer; a TLS server that wants a client " +
+                "certificate does that to a client without one: if it does, set [tls] client_cert and client_key", ex);
         }
     }
 }

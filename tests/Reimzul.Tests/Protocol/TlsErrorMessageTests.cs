@@ -55,4 +55,38 @@ public sealed class TlsErrorMessageTests(WebFixture fixture) : IAsyncDisposable
 
         Assert.Contains("the server does not speak TLS on this port", message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task AServerThatWantsAClientCertificateSaysSo()
+    {
+        // Kestrel here judges certificates per request; a TLS server that demands one in the handshake, as stunnel does.
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        using var serverCertificate = System.Security.Cryptography.X509Certificates.X509Certificate2.CreateFromPemFile(fixture.Certificates.Server.CertPath, fixture.Certificates.Server.KeyPath);
+        var server = Task.Run(async () =>
+        {
+            using var tcp = await listener.AcceptTcpClientAsync();
+            await using var tls = new System.Net.Security.SslStream(tcp.GetStream(), false, (_, certificate, _, _) => certificate is not null);
+            try
+            {
+                await tls.AuthenticateAsServerAsync(new System.Net.Security.SslServerAuthenticationOptions
+                {
+                    ServerCertificate = serverCertificate,
+                    ClientCertificateRequired = true,
+                });
+                _ = await tls.ReadAsync(new byte[1]);
+            }
+            catch (Exception ex) when (ex is System.Security.Authentication.AuthenticationException or IOException)
+            {
+                // The refusal is the point.
+            }
+        });
+        var url = new Uri($"https://127.0.0.1:{((System.Net.IPEndPoint)listener.LocalEndpoint).Port}/");
+        using var client = ControllerClient.Create(site.ClientConfig(url, token: WebSite.AliceToken));
+
+        var error = await Assert.ThrowsAsync<HttpRequestException>(() => client.UploadSrpmAsync(fixture.Srpm, CancellationToken.None));
+        await server;
+
+        Assert.Contains("a TLS server that wants a client certificate does that to a client without one: if it does, set [tls] client_cert and client_key", error.Message, StringComparison.Ordinal);
+    }
 }
