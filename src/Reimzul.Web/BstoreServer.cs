@@ -13,7 +13,7 @@ namespace Reimzul.Web;
 /// <summary>
 /// The bstore service (<c>reimzul bstore</c>, port 11081): serves the repo tree read-only under <c>/bstore/repo/</c>
 /// (repodata, RPMs, build logs; listings when <c>[bstore] listing</c>) and accepts result uploads from authenticated
-/// workers under <c>/bstore/results</c>, and reserves their builds' timestamps under <c>/bstore/timestamps</c> (see <see cref="Results.HttpResultStore"/> for the client).
+/// workers under <c>/bstore/results</c>, and reserves their builds' timestamps under <c>/bstore/timestamps</c> (see <see cref="ResultStores.HttpResultStore"/> for the client).
 /// </summary>
 public static class BstoreServer
 {
@@ -30,12 +30,12 @@ public static class BstoreServer
     public static WebServer Create(ReimzulConfig config, ILoggerFactory loggerFactory)
     {
         ArgumentNullException.ThrowIfNull(config);
-        var (builder, auth, _) = WebApps.Prepare(config, "bstore", config.Bstore.Http, "Reimzul.Web.Bstore", loggerFactory);
+        var (builder, auth, logger) = WebApps.Prepare(config, "bstore", config.Bstore.Http, "Reimzul.Web.Bstore", loggerFactory);
         if (config.Bstore.Listing)
         {
             builder.Services.AddDirectoryBrowser();
         }
-        var app = builder.Build();
+        var app = WebApps.Build(builder, logger, "this service serves GET /bstore/repo/... and takes uploads at POST /bstore/results/");
 
         var uploads = new ResultUploads(config.Paths, config.BstoreBaseUrl, loggerFactory, TimeProvider.System);
         Directory.CreateDirectory(uploads.Root);
@@ -50,6 +50,10 @@ public static class BstoreServer
                 return refusal;
             }
             var manifest = await Replies.ReadJsonAsync(context.Request, RemoteJsonContext.Default.ResultManifest, cancellationToken);
+            if (!auth.TryAcceptBuilder(context, worker, manifest.Builder, out refusal))
+            {
+                return refusal;
+            }
             var state = await uploads.BeginAsync(manifest, worker, cancellationToken);
             return Results.Json(state, RemoteJsonContext.Readable.UploadState);
         }));

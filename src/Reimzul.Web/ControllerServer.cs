@@ -33,7 +33,7 @@ public static class ControllerServer
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(queues);
         var (builder, auth, logger) = WebApps.Prepare(config, "controller", config.Controller.Http, "Reimzul.Web.Controller", loggerFactory);
-        var app = builder.Build();
+        var app = WebApps.Build(builder, logger, "this service serves GET and PUT /reimzul-incoming/NAME.src.rpm and POST /reimzul/submit");
 
         var incoming = config.Paths.Incoming;
         Directory.CreateDirectory(incoming);

@@ -21,10 +21,10 @@ public static class ConfigLoader
     {
         ["bstore"] =
         [
-            "base_url", "url", "listen", "port", "https", "client_certs", "tokens", "token_file", "listing", "upload_retry_limit",
+            "base_url", "url", "listen", "port", "https", "client_certs", "tokens", "token_file", "writers", "listing", "upload_retry_limit",
             "rsync_url", "rsync_path", "rsync_password_file", "rsync_attempts", "rsync_retry_delay", "rsync_max_retry_delay", "rsync_timeout",
         ],
-        ["controller"] = ["url", "listen", "port", "https", "client_certs", "tokens", "token_file", "max_srpm_mb"],
+        ["controller"] = ["url", "listen", "port", "https", "client_certs", "tokens", "token_file", "writers", "max_srpm_mb"],
         ["tls"] = ["ca_cert", "server_cert", "server_key", "client_cert", "client_key"],
         ["scm"] = ["git_url"],
         ["logs"] = ["logfile"],
@@ -181,7 +181,7 @@ public static class ConfigLoader
 
         var defaults = new ReimzulConfig { Paths = ReimzulPaths.UnderDataDir(ReimzulPaths.DefaultDataDir()) };
         var configDir = file is null ? Directory.GetCurrentDirectory() : Path.GetDirectoryName(Path.GetFullPath(file))!;
-        return new ReimzulConfig
+        var config = new ReimzulConfig
         {
             SourceFile = file,
             Paths = ReadPaths(Section("paths"), Section("logs"), dataDirOverride),
@@ -198,6 +198,28 @@ public static class ConfigLoader
             Bstore = ReadBstore(Section("bstore"), configDir),
             Tls = ReadTls(Section("tls"), configDir),
         };
+        return WithClientCertificateDefaults(config, Section("builder"));
+    }
+
+    /// <summary>
+    /// <c>[tls] client_cert</c> is this machine's identity: the beanstalkd client presents it too unless <c>[queue]</c>
+    /// names its own pair, and a builder without <c>[builder] fqdn</c> is named by its CN, the name bstore
+    /// authenticates its uploads by. One certificate, set once.
+    /// </summary>
+    private static ReimzulConfig WithClientCertificateDefaults(ReimzulConfig config, ConfigSection builder)
+    {
+        var tls = config.Tls;
+        if (tls.ClientCert is null || tls.ClientKey is null)
+        {
+            return config;
+        }
+        var queue = config.Queue.Tls && config.Queue.TlsCert is null && config.Queue.TlsKey is null
+            ? config.Queue with { TlsCert = tls.ClientCert, TlsKey = tls.ClientKey }
+            : config.Queue;
+        var named = builder.Raw?.Entry("fqdn") is null && CertificateNames.TryReadCommonName(tls.ClientCert) is { } commonName
+            ? config.Builder with { Fqdn = commonName }
+            : config.Builder;
+        return config with { Queue = queue, Builder = named };
     }
 
     // Individually set paths that are relative live under the data dir, so one data dir moves the whole tree.
@@ -389,7 +411,19 @@ public static class ConfigLoader
         ClientCerts = section.Bool("client_certs") ?? defaults.ClientCerts,
         Tokens = section.Path("tokens", configDir),
         TokenFile = section.Path("token_file", configDir),
+        Writers = ReadWriters(section),
     };
+
+    // Names as the authenticator gives them: a certificate's CN or a token's name (which may hold blanks).
+    private static string[]? ReadWriters(ConfigSection section)
+    {
+        if (section.Raw?.Entry("writers") is not { } entry)
+        {
+            return null;
+        }
+        var names = entry.Value.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        return names.Length > 0 ? names : throw section.Error(entry, "is empty (list the names that may write, separated by commas, or leave the key out)");
+    }
 
     private static TlsOptions ReadTls(ConfigSection tls, string configDir) => new()
     {

@@ -213,6 +213,12 @@ public sealed record HttpServiceOptions
 
     /// <summary><c>token_file</c>: the token this machine sends as a client (first word of the file).</summary>
     public string? TokenFile { get; init; }
+
+    /// <summary>
+    /// <c>writers</c>: the only names (certificate CNs, token names) allowed to write to this service; null when not
+    /// configured (every authenticated writer may write).
+    /// </summary>
+    public IReadOnlyList<string>? Writers { get; init; }
 }
 
 public sealed record ControllerOptions

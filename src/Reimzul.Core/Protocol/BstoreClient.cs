@@ -21,14 +21,27 @@ public sealed class BstoreClient : ServiceClient
     {
     }
 
-    private BstoreClient(HttpClient http, bool ownsClient)
-        : base(http, ownsClient)
+    /// <summary>
+    /// As <see cref="BstoreClient(HttpClient)"/>, declaring results as built by <paramref name="builder"/> (the name the
+    /// worker's events carry) when their manifest names none; bstore checks it against the authenticated uploader.
+    /// </summary>
+    public BstoreClient(HttpClient http, string? builder)
+        : this(http, ownsClient: false, builder)
     {
     }
 
-    /// <summary>A client of <c>[bstore] url</c> with the configured TLS and token.</summary>
+    private BstoreClient(HttpClient http, bool ownsClient, string? builder = null)
+        : base(http, ownsClient)
+    {
+        Builder = builder;
+    }
+
+    /// <summary>The builder named in the manifests this client declares, or null.</summary>
+    public string? Builder { get; }
+
+    /// <summary>A client of <c>[bstore] url</c> with the configured TLS and token, declaring results as <c>[builder] fqdn</c>'s.</summary>
     /// <exception cref="ConfigException">A configured certificate, key or token file cannot be used.</exception>
-    public static BstoreClient Create(ReimzulConfig config) => new(RemoteHttp.ForBstore(config), ownsClient: true);
+    public static BstoreClient Create(ReimzulConfig config) => new(RemoteHttp.ForBstore(config), ownsClient: true, config.Builder.Fqdn);
 
     /// <summary>Reserves a build's timestamp: the proposed one or the next free second, the same again for the same build id.</summary>
     public async Task<string> ReserveTimestampAsync(TimestampRequest request, CancellationToken cancellationToken)
@@ -53,8 +66,14 @@ public sealed class BstoreClient : ServiceClient
     }
 
     /// <summary>Declares a result; bstore answers what it still lacks, or that the result is in place already.</summary>
+    /// <exception cref="RemoteServiceException">Refused, e.g. 403 when <see cref="Builder"/> is not who this client authenticates as.</exception>
     public async Task<UploadState> DeclareAsync(ResultManifest manifest, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(manifest);
+        if (manifest.Builder is null && Builder is not null)
+        {
+            manifest = manifest with { Builder = Builder };
+        }
         using var timeout = Timeout(SmallRequestTimeout, cancellationToken);
         using var response = await Http.PostAsJsonAsync(RemoteProtocol.ResultsPath.TrimStart('/'), manifest, RemoteJsonContext.Default.ResultManifest, timeout.Token);
         return await RemoteResponses.ReadAsync(response, RemoteJsonContext.Default.UploadState, cancellationToken);

@@ -12,8 +12,6 @@ namespace Reimzul.Protocol;
 /// </summary>
 public static class RemoteHttp
 {
-    private const string ServerAuthentication = "1.3.6.1.5.5.7.3.1";
-
     /// <summary>A client whose base address is <c>[controller] url</c>.</summary>
     /// <exception cref="ConfigException">A configured certificate, key or token file cannot be used.</exception>
     public static HttpClient ForController(ReimzulConfig config) => Create(config, "controller", config?.Controller.Http!);
@@ -39,17 +37,17 @@ public static class RemoteHttp
         return client;
     }
 
-    /// <summary>The handler behind the clients: TLS checks and client certificate as configured in <paramref name="tls"/>.</summary>
+    /// <summary>
+    /// The handler behind the clients: TLS checks and client certificate as configured in <paramref name="tls"/>. A
+    /// failed TLS connection throws an <see cref="HttpRequestException"/> saying which check failed.
+    /// </summary>
     /// <exception cref="ConfigException">A configured certificate or key cannot be read.</exception>
-    public static SocketsHttpHandler CreateHandler(TlsOptions tls, string configSource = "(configuration)")
+    public static HttpMessageHandler CreateHandler(TlsOptions tls, string configSource = "(configuration)")
     {
         ArgumentNullException.ThrowIfNull(tls);
         var ssl = new SslClientAuthenticationOptions();
-        if (tls.CaCert is { } caFile)
-        {
-            var roots = LoadCertificates(caFile, configSource, "[tls] ca_cert");
-            ssl.RemoteCertificateValidationCallback = (_, certificate, _, errors) => IsTrusted(certificate, errors, roots);
-        }
+        // The configured CA is the only root: a certificate from any other CA, even one the system trusts, is refused.
+        var roots = tls.CaCert is { } caFile ? LoadCertificates(caFile, configSource, "[tls] ca_cert") : null;
         if (tls.ClientCert is not null || tls.ClientKey is not null)
         {
             if (tls.ClientCert is null || tls.ClientKey is null)
@@ -58,12 +56,15 @@ public static class RemoteHttp
             }
             ssl.ClientCertificates = [LoadPair(tls.ClientCert, tls.ClientKey, configSource, "[tls] client_cert/client_key")];
         }
-        return new SocketsHttpHandler
+        var diagnosis = new TlsDiagnosis(roots, tls.CaCert, ssl.ClientCertificates is not null);
+        ssl.RemoteCertificateValidationCallback = diagnosis.Validate;
+        var sockets = new SocketsHttpHandler
         {
             SslOptions = ssl,
             ConnectTimeout = TimeSpan.FromSeconds(15),
             PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1),
         };
+        return new TlsFailureHandler(sockets, diagnosis);
     }
 
     /// <summary>Certificates in a PEM file (a CA bundle).</summary>
@@ -96,22 +97,6 @@ public static class RemoteHttp
         {
             throw new ConfigException(configSource, null, $"{key}: cannot load {certificatePath} with key {keyPath}: {ex.Message}", ex);
         }
-    }
-
-    // The configured CA is the only root: a certificate from any other CA, even one the system trusts, is refused.
-    private static bool IsTrusted(X509Certificate? certificate, SslPolicyErrors errors, X509Certificate2Collection roots)
-    {
-        if (certificate is null || errors.HasFlag(SslPolicyErrors.RemoteCertificateNotAvailable) || errors.HasFlag(SslPolicyErrors.RemoteCertificateNameMismatch))
-        {
-            return false;
-        }
-        using var chain = new X509Chain();
-        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-        chain.ChainPolicy.CustomTrustStore.AddRange(roots);
-        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-        chain.ChainPolicy.ApplicationPolicy.Add(new Oid(ServerAuthentication));
-        var leaf = certificate as X509Certificate2 ?? X509CertificateLoader.LoadCertificate(certificate.GetRawCertData());
-        return chain.Build(leaf);
     }
 
     private static string ReadToken(string path, string configSource, string section)

@@ -15,6 +15,12 @@ public sealed record ResultManifest
     [JsonPropertyName("files")] public IReadOnlyList<ManifestFile> Files { get; init; } = [];
 
     /// <summary>
+    /// The builder the worker announces the build under (<c>[builder] fqdn</c>, its events' <c>builder_fqdn</c>); bstore
+    /// refuses it (403) unless it is the name the upload authenticated as. Absent from older workers' manifests.
+    /// </summary>
+    [JsonPropertyName("builder")] public string? Builder { get; init; }
+
+    /// <summary>
     /// True: the submitter asked to replace the build that publishes the same packages in the target (it moves out of
     /// the repo); absent or false: such a result is refused (409). Optional, absent in older workers' manifests.
     /// </summary>

@@ -1,4 +1,3 @@
-using System.Formats.Asn1;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Microsoft.AspNetCore.Http;
@@ -18,28 +17,30 @@ namespace Reimzul.Web.Auth;
 /// even if a valid token comes along, since a client presenting a bad certificate is misconfigured or hostile.</item>
 /// <item>otherwise <c>Authorization: Bearer TOKEN</c> with a token from the <c>tokens</c> file: its name is the writer.</item>
 /// </list>
-/// No credentials: 401. A service with neither method enabled refuses every write (403).
+/// No credentials: 401. A service with neither method enabled refuses every write (403). With <c>writers</c>
+/// configured, only the names it lists may write, whichever way they authenticated; the others get a 403 naming the key.
 /// </summary>
 internal sealed class WriterAuthenticator
 {
     private const string ClientAuthentication = "1.3.6.1.5.5.7.3.2";
-    private const string CommonNameOid = "2.5.4.3";
 
     private readonly string _section;
     private readonly X509Certificate2Collection? _roots;
     private readonly TokenTable? _tokens;
+    private readonly HashSet<string>? _writers;
     private readonly RefusalLog _refusals;
 
-    private WriterAuthenticator(string section, X509Certificate2Collection? roots, TokenTable? tokens, RefusalLog refusals)
+    private WriterAuthenticator(string section, X509Certificate2Collection? roots, TokenTable? tokens, IReadOnlyList<string>? writers, RefusalLog refusals)
     {
         _section = section;
         _roots = roots;
         _tokens = tokens;
+        _writers = writers is null ? null : new HashSet<string>(writers, StringComparer.Ordinal);
         _refusals = refusals;
     }
 
     /// <exception cref="ConfigException">The CA or the token file cannot be used.</exception>
-    public static WriterAuthenticator Create(ReimzulConfig config, string section, HttpServiceOptions http, ILogger logger)
+    public static WriterAuthenticator Create(ReimzulConfig config, string section, HttpServiceOptions http, ILogger logger, RefusalLog refusals)
     {
         var source = config.SourceFile ?? "(no config file)";
         X509Certificate2Collection? roots = null;
@@ -58,7 +59,43 @@ internal sealed class WriterAuthenticator
         {
             logger.LogWarning("{Section}: bearer tokens over plain HTTP can be read by anyone on the network; enable https", section);
         }
-        return new WriterAuthenticator(section, roots, tokens, new RefusalLog(logger, TimeProvider.System));
+        if (roots is not null && http.Writers is null)
+        {
+            // Kept working as before, loudly: any certificate of the CA may write, a packager's to bstore too.
+            logger.LogWarning("{Section}: client_certs = yes without writers: every certificate signed by [tls] ca_cert may write here; " +
+                "list who may in [{Section}] writers = NAME, NAME (bstore: the builders' CNs; controller: the packagers' CNs)", section, section);
+        }
+        if (tokens is not null && http.Writers is null && SharesTokens(config, section, http))
+        {
+            logger.LogWarning("{Section}: the controller and bstore read the same tokens file {File}: a packager's token can upload results " +
+                "and a builder's can submit; give each service its own tokens file, or set [{Section}] writers", section, http.Tokens, section);
+        }
+        return new WriterAuthenticator(section, roots, tokens, http.Writers, refusals);
+    }
+
+    /// <summary>
+    /// bstore's check of a result's claimed builder (<see cref="ResultManifest.Builder"/>) against the authenticated
+    /// uploader: a builder cannot publish under another's name. A manifest without a builder (an older worker) is
+    /// taken, and the log names the authenticated uploader.
+    /// </summary>
+    public bool TryAcceptBuilder(HttpContext context, string writer, string? claimedBuilder, out IResult refusal)
+    {
+        refusal = Results.Empty;
+        if (claimedBuilder is null || string.Equals(claimedBuilder, writer, StringComparison.Ordinal))
+        {
+            return true;
+        }
+        var reason = $"the result names its builder '{claimedBuilder}', but this upload is authenticated as '{writer}'; " +
+            $"set [builder] fqdn = {writer} on that builder (it is the CN of its client certificate, or the name of its token in bstore's tokens file)";
+        _refusals.Refused(context, StatusCodes.Status403Forbidden, writer, reason);
+        refusal = Replies.Error(StatusCodes.Status403Forbidden, reason);
+        return false;
+    }
+
+    private static bool SharesTokens(ReimzulConfig config, string section, HttpServiceOptions http)
+    {
+        var other = section == "bstore" ? config.Controller.Http : config.Bstore.Http;
+        return other.Tokens is not null && string.Equals(Path.GetFullPath(other.Tokens), Path.GetFullPath(http.Tokens!), StringComparison.Ordinal);
     }
 
     /// <summary>The writer's name, or the refusal to send (logged).</summary>
@@ -66,7 +103,14 @@ internal sealed class WriterAuthenticator
     {
         if (TryAuthenticate(context, out writer, out refusal, out var status, out var identity, out var reason))
         {
-            return true;
+            if (_writers is null || _writers.Contains(writer))
+            {
+                return true;
+            }
+            (status, identity) = (StatusCodes.Status403Forbidden, writer);
+            reason = $"'{writer}' may not write to this service: [{_section}] writers does not list it";
+            refusal = Replies.Error(status, reason);
+            writer = "";
         }
         _refusals.Refused(context, status, identity, reason);
         return false;
@@ -149,7 +193,7 @@ internal sealed class WriterAuthenticator
             problem = reasons.Count > 0 ? string.Join("; ", reasons) : "it does not chain to the configured CA";
             return false;
         }
-        var names = CommonNames(certificate);
+        var names = CertificateNames.CommonNames(certificate);
         if (names is null || names.Count == 0 || names[0].Length == 0)
         {
             problem = "it has no CN to name the submitter";
@@ -171,19 +215,5 @@ internal sealed class WriterAuthenticator
         commonName = cn;
         problem = "";
         return true;
-    }
-
-    private static List<string>? CommonNames(X509Certificate2 certificate)
-    {
-        try
-        {
-            return [.. certificate.SubjectName.EnumerateRelativeDistinguishedNames()
-                .Where(rdn => !rdn.HasMultipleElements && rdn.GetSingleElementType().Value == CommonNameOid)
-                .Select(rdn => rdn.GetSingleElementValue() ?? "")];
-        }
-        catch (Exception ex) when (ex is CryptographicException or AsnContentException)
-        {
-            return null;
-        }
     }
 }

@@ -31,8 +31,19 @@ internal static class WebApps
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(loggerFactory);
         var logger = loggerFactory.CreateLogger(loggerName);
-        var auth = WriterAuthenticator.Create(config, section, http, logger);
-        return (CreateBuilder(config, section, http, loggerFactory), auth, logger);
+        // One bound for refused writes and refused connections alike.
+        var refusals = new RefusalLog(logger, TimeProvider.System);
+        var auth = WriterAuthenticator.Create(config, section, http, logger, refusals);
+        return (CreateBuilder(config, section, http, loggerFactory, new TlsHandshakeLog(refusals)), auth, logger);
+    }
+
+    /// <summary>The app of <paramref name="builder"/>, with a body for every refusal; <paramref name="served"/> says what a 404 missed.</summary>
+    public static WebApplication Build(WebApplicationBuilder builder, ILogger logger, string served)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var app = builder.Build();
+        app.UseRefusalBodies(logger, served);
+        return app;
     }
 
     /// <summary>
@@ -45,7 +56,7 @@ internal static class WebApps
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(http);
         TlsSettings(config, section, http);
-        WriterAuthenticator.Create(config, section, http, NullLogger.Instance);
+        WriterAuthenticator.Create(config, section, http, NullLogger.Instance, new RefusalLog(NullLogger.Instance, TimeProvider.System));
     }
 
     private static HttpsConnectionAdapterOptions? TlsSettings(ReimzulConfig config, string section, HttpServiceOptions http)
@@ -59,7 +70,7 @@ internal static class WebApps
         return https;
     }
 
-    private static WebApplicationBuilder CreateBuilder(ReimzulConfig config, string section, HttpServiceOptions http, ILoggerFactory loggerFactory)
+    private static WebApplicationBuilder CreateBuilder(ReimzulConfig config, string section, HttpServiceOptions http, ILoggerFactory loggerFactory, TlsHandshakeLog handshakes)
     {
         var https = TlsSettings(config, section, http);
 
@@ -72,7 +83,7 @@ internal static class WebApps
         // The INI file is the only configuration: no appsettings.json or ASPNETCORE_* variable may add an endpoint.
         builder.Configuration.Sources.Clear();
         builder.Logging.ClearProviders();
-        builder.Services.Replace(ServiceDescriptor.Singleton(loggerFactory));
+        builder.Services.Replace(ServiceDescriptor.Singleton(https is null ? loggerFactory : TlsHandshakeLog.LoggerFactory(loggerFactory)));
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
@@ -83,8 +94,11 @@ internal static class WebApps
                 listen.Protocols = HttpProtocols.Http1;
                 if (https is not null)
                 {
+                    handshakes.WatchHandshake(listen);
                     listen.UseHttps(https);
+                    TlsHandshakeLog.MarkEstablished(listen);
                 }
+                RefusalBodies.FillKestrelRefusals(listen);
             }
             if (http.Listen == "*")
             {

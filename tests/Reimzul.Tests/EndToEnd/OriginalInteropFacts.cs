@@ -90,7 +90,7 @@ public sealed class OriginalInteropFacts(BeanstalkdServer beanstalkd) : IClassFi
         await _install.WaitForRepoAsync("c7.up-beanstalkd.x86_64", "via-controller-1.0-1.el7.noarch");
     }
 
-    /// <summary>beanstalkd, controller and bstore on this host, authenticated by one token (named "builder").</summary>
+    /// <summary>beanstalkd, controller and bstore on this host, authenticated by one token (named "builder", the worker's fqdn).</summary>
     private async Task ConfigureManyMachinesOnOneHostAsync()
     {
         var (controllerPort, bstorePort) = (BeanstalkdServer.FreePort(), BeanstalkdServer.FreePort());
@@ -118,6 +118,8 @@ public sealed class OriginalInteropFacts(BeanstalkdServer beanstalkd) : IClassFi
             tokens = {tokens}
             token_file = {token}
             """);
+        // bstore takes results only under the name their upload authenticates as: the token's.
+        await File.WriteAllTextAsync(_install.ConfigFile, IniText.Set(await File.ReadAllTextAsync(_install.ConfigFile), "builder", "fqdn", "builder"));
     }
 
     private async Task<RawBeanstalkConnection> ConnectAsync()

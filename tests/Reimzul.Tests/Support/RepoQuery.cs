@@ -14,7 +14,7 @@ public static class RepoQuery
     }
 
     /// <summary>The same for a repo dir or URL, with dnf run where <paramref name="runOn"/> says (e.g. on a test host); null and dnf's error when it cannot read the repo.</summary>
-    public static async Task<(IReadOnlyList<string>? Listed, string Error)> TryListAsync(string repo, Func<ProcessSpec, ProcessSpec>? runOn = null)
+    public static async Task<(IReadOnlyList<string>? Listed, string Error)> TryListAsync(string repo, Func<ProcessSpec, ProcessSpec>? runOn = null, string? caCert = null)
     {
         var cache = Path.Combine(Path.GetTempPath(), $"reimzul-dnf-{Guid.NewGuid():N}");
         try
@@ -22,6 +22,7 @@ public static class RepoQuery
             var dnf = new ProcessSpec("dnf",
             [
                 "-q", "--releasever=7", "--setopt=reposdir=/dev/null", "--setopt=cachedir=" + cache, "--setopt=r.gpgcheck=0",
+                .. caCert is null ? Array.Empty<string>() : ["--setopt=r.sslcacert=" + caCert],
                 "--repofrompath=r," + repo, "--repo=r", "repoquery", "--qf", "%{name}-%{version}-%{release}.%{arch}",
             ]) { Timeout = TimeSpan.FromMinutes(1) };
             var result = await ProcessRunner.Default.RunAsync(runOn is null ? dnf : runOn(dnf));

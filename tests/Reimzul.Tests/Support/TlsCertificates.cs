@@ -41,6 +41,18 @@ public sealed class TlsCertificates : IDisposable
     public TlsPair ServerFor(string fileName, params IPAddress[] addresses) =>
         Issue(ca, fileName, fileName, ServerAuth, withServerNames: true, addresses);
 
+    /// <summary>A server certificate of the CA for 127.0.0.1 and localhost that expired yesterday.</summary>
+    public TlsPair ExpiredServer => Issue(ca, "expired-server", "localhost", ServerAuth, withServerNames: true, expired: true);
+
+    /// <summary>A server certificate of the CA naming only <paramref name="dnsName"/> (not 127.0.0.1 or localhost).</summary>
+    public TlsPair ServerNamedOnly(string dnsName) => Issue(ca, $"named-{dnsName}", dnsName, ServerAuth, withServerNames: false, onlyName: dnsName);
+
+    /// <summary>A packager's client certificate: people who submit builds (CN alice).</summary>
+    public TlsPair Packager(string commonName = "alice") => Client(commonName);
+
+    /// <summary>A builder's client certificate: its CN is the host name it builds as.</summary>
+    public TlsPair Builder(string commonName = "builder1.example.org") => Client(commonName);
+
     /// <summary>A client certificate with CN <paramref name="commonName"/>, signed by the CA, or by a CA the services do not trust.</summary>
     public TlsPair Client(string commonName, bool fromOtherCa = false) =>
         Issue(fromOtherCa ? otherCa : ca, $"client-{commonName}-{(fromOtherCa ? "other" : "ca")}", commonName, ClientAuth, withServerNames: false);
@@ -60,7 +72,8 @@ public sealed class TlsCertificates : IDisposable
         return (request.CreateSelfSigned(now.AddDays(-1), now.AddYears(1)), key);
     }
 
-    private TlsPair Issue((X509Certificate2 Certificate, ECDsa Key) issuer, string fileName, string? commonName, string usage, bool withServerNames, IPAddress[]? extraAddresses = null, string? subject = null)
+    private TlsPair Issue((X509Certificate2 Certificate, ECDsa Key) issuer, string fileName, string? commonName, string usage, bool withServerNames,
+        IPAddress[]? extraAddresses = null, string? subject = null, bool expired = false, string? onlyName = null)
     {
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var request = new CertificateRequest(subject ?? $"CN={commonName}, O=Reimzul tests", key, HashAlgorithmName.SHA256);
@@ -80,8 +93,15 @@ public sealed class TlsCertificates : IDisposable
             }
             request.CertificateExtensions.Add(names.Build());
         }
+        if (onlyName is not null)
+        {
+            var names = new SubjectAlternativeNameBuilder();
+            names.AddDnsName(onlyName);
+            request.CertificateExtensions.Add(names.Build());
+        }
         var now = DateTimeOffset.UtcNow;
-        using var certificate = request.Create(issuer.Certificate, now.AddDays(-1), now.AddDays(30), RandomNumberGenerator.GetBytes(12));
+        var (notBefore, notAfter) = expired ? (now.AddHours(-23), now.AddHours(-1)) : (now.AddDays(-1), now.AddDays(30));
+        using var certificate = request.Create(issuer.Certificate, notBefore, notAfter, RandomNumberGenerator.GetBytes(12));
         var pair = new TlsPair(dir.Combine(fileName + ".crt"), dir.Combine(fileName + ".key"));
         File.WriteAllText(pair.CertPath, certificate.ExportCertificatePem());
         File.WriteAllText(pair.KeyPath, key.ExportPkcs8PrivateKeyPem());

@@ -146,4 +146,44 @@ public sealed class ServiceConfigTests(WebFixture fixture) : IDisposable
         Assert.Equal($"{tokens}:{line}: {reason}", error.Message);
         Assert.DoesNotContain("0123456789abcdefgh", error.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void WritersAreListsOfNamesSeparatedByCommas()
+    {
+        var config = files.Load(files.Write("writers.ini", """
+            [controller]
+            writers = alice, Bob the Builder
+            [bstore]
+            writers = builder1.example.org,builder2.example.org
+            """));
+
+        Assert.Equal(["alice", "Bob the Builder"], config.Controller.Http.Writers!);
+        Assert.Equal(["builder1.example.org", "builder2.example.org"], config.Bstore.Http.Writers!);
+        Assert.Null(files.Load().Bstore.Http.Writers);
+    }
+
+    [Fact]
+    public void AnEmptyWritersListIsAnError()
+    {
+        var error = files.Error("[bstore]\nwriters = ,\n", out var path);
+
+        Assert.StartsWith($"{path}:2: [bstore] writers: is empty", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AClientCertificateNamesTheBuilderAndServesTheQueueUnlessTheyAreSet()
+    {
+        var builder = fixture.Certificates.Builder("builder7.example.org");
+        var tls = $"""
+            [tls]
+            client_cert = {builder.CertPath}
+            client_key = {builder.KeyPath}
+            """;
+
+        var defaulted = files.Load(files.Write("builder.ini", $"[queue]\nbackend = beanstalkd\ntls = yes\n{tls}"));
+        var explicitly = files.Load(files.Write("explicit.ini", $"[queue]\nbackend = beanstalkd\ntls = yes\ntls_cert = q.crt\ntls_key = q.key\n[builder]\nfqdn = b7\n{tls}"));
+
+        Assert.Equal(("builder7.example.org", builder.CertPath, builder.KeyPath), (defaulted.Builder.Fqdn, defaulted.Queue.TlsCert, defaulted.Queue.TlsKey));
+        Assert.Equal(("b7", Path.Combine(files.Dir, "q.crt")), (explicitly.Builder.Fqdn, explicitly.Queue.TlsCert));
+    }
 }

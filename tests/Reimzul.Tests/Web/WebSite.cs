@@ -47,7 +47,7 @@ public sealed class WebSite : IAsyncDisposable
     public string Temp(string name) => dir.Combine(name);
 
     /// <summary>The services' side of the configuration.</summary>
-    public ReimzulConfig ServerConfig(WebAuth auth, int port = 0)
+    public ReimzulConfig ServerConfig(WebAuth auth, int port = 0, IReadOnlyList<string>? writers = null, TlsPair? serverCertificate = null, string? tokensFile = null)
     {
         var http = new HttpServiceOptions
         {
@@ -56,21 +56,27 @@ public sealed class WebSite : IAsyncDisposable
             Port = port,
             Https = auth.Https,
             ClientCerts = auth.ClientCerts,
-            Tokens = auth.Tokens ? TokensFile : null,
+            Tokens = auth.Tokens ? tokensFile ?? TokensFile : null,
+            Writers = writers,
         };
+        var server = serverCertificate ?? Certificates.Server;
         return new ReimzulConfig
         {
             Paths = Paths,
             BstoreBaseUrl = "http://repo.example/bstore/repo/",
             Controller = new ControllerOptions { Http = http, MaxSrpmBytes = 8 * 1024 * 1024 },
             Bstore = new BstoreOptions { Http = http },
-            Tls = new TlsOptions { CaCert = Certificates.CaCertPath, ServerCert = Certificates.Server.CertPath, ServerKey = Certificates.Server.KeyPath },
+            Tls = new TlsOptions { CaCert = Certificates.CaCertPath, ServerCert = server.CertPath, ServerKey = server.KeyPath },
         };
     }
 
     public Task<Uri> StartControllerAsync(WebAuth auth) => StartAsync(ControllerServer.Create(ServerConfig(auth), Queues, LoggerFactory));
 
     public Task<Uri> StartBstoreAsync(WebAuth auth, int port = 0) => StartAsync(BstoreServer.Create(ServerConfig(auth, port), LoggerFactory));
+
+    public Task<Uri> StartControllerAsync(ReimzulConfig config) => StartAsync(ControllerServer.Create(config, Queues, LoggerFactory));
+
+    public Task<Uri> StartBstoreAsync(ReimzulConfig config) => StartAsync(BstoreServer.Create(config, LoggerFactory));
 
     public async Task<Uri> StartAsync(WebServer server)
     {
@@ -80,7 +86,7 @@ public sealed class WebSite : IAsyncDisposable
     }
 
     /// <summary>A client's configuration for services at <paramref name="url"/>: its CA, and a client certificate and/or token.</summary>
-    public ReimzulConfig ClientConfig(Uri url, TlsPair? certificate = null, string? token = null)
+    public ReimzulConfig ClientConfig(Uri url, TlsPair? certificate = null, string? token = null, string? builder = null)
     {
         string? tokenFile = null;
         if (token is not null)
@@ -92,11 +98,19 @@ public sealed class WebSite : IAsyncDisposable
         return new ReimzulConfig
         {
             Paths = ReimzulPaths.UnderDataDir(dir.Combine("client")),
+            // As an operator sets it up: a builder is named as it authenticates (bstore refuses results of any other name).
+            Builder = new BuilderOptions { Fqdn = builder ?? AuthenticatedName(certificate, token) ?? new BuilderOptions().Fqdn },
             Controller = new ControllerOptions { Http = http },
             Bstore = new BstoreOptions { Http = http, UploadRetryLimit = TimeSpan.FromSeconds(5) },
             Tls = new TlsOptions { CaCert = Certificates.CaCertPath, ClientCert = certificate?.CertPath, ClientKey = certificate?.KeyPath },
         };
     }
+
+    // The certificate's CN, or the token's name in the services' tokens file.
+    private string? AuthenticatedName(TlsPair? certificate, string? token) =>
+        certificate is not null ? CertificateNames.TryReadCommonName(certificate.CertPath)
+        : token is null ? null
+        : File.ReadAllLines(TokensFile).Select(l => l.Split(' ', 2, StringSplitOptions.TrimEntries)).FirstOrDefault(p => p.Length == 2 && p[0] == token)?[1];
 
     /// <summary>An HttpClient for raw requests, trusting the test CA, with an optional client certificate.</summary>
     public HttpClient RawClient(Uri url, TlsPair? certificate = null, string? token = null)

@@ -74,17 +74,4 @@ public sealed class WriterIdentityTests(WebFixture fixture) : IAsyncDisposable
 
         Assert.Equal(30, log.Lines.Count(l => l.Message.StartsWith("refused ", StringComparison.Ordinal)));
     }
-
-    private sealed class OneLoggerFactory(ILogger logger) : ILoggerFactory
-    {
-        public ILogger CreateLogger(string categoryName) => logger;
-
-        public void AddProvider(ILoggerProvider provider)
-        {
-        }
-
-        public void Dispose()
-        {
-        }
-    }
 }
