@@ -187,8 +187,10 @@ public sealed class MosquittoTestBroker : IAsyncDisposable
     public async Task<MqttTestSubscriber> SubscribeAsync(string topic, string clientId)
     {
         var client = Pki.Client(clientId);
-        var sub = new RunningProcess(new ProcessSpec("/usr/bin/mosquitto_sub",
+        // stdbuf: mosquitto_sub's stdout is a pipe here, and it would hold the payloads in its buffer.
+        var sub = new RunningProcess(new ProcessSpec("stdbuf",
         [
+            "-oL", "/usr/bin/mosquitto_sub",
             "-h", "127.0.0.1", "-p", Port.ToString(CultureInfo.InvariantCulture),
             "--cafile", Pki.CaCertPath, "--cert", client.CertPath, "--key", client.KeyPath,
             "-t", topic, "-q", "1", "-c", "-i", clientId, "-F", "%p", "-d",
