@@ -195,7 +195,17 @@ public sealed class MosquittoTestBroker : IAsyncDisposable
             "--cafile", Pki.CaCertPath, "--cert", client.CertPath, "--key", client.KeyPath,
             "-t", topic, "-q", "1", "-c", "-i", clientId, "-F", "%p", "-d",
         ]));
-        await sub.WaitForLineAsync("SUBACK", TimeSpan.FromSeconds(20));
+        try
+        {
+            await sub.WaitForLineAsync("SUBACK", TimeSpan.FromSeconds(20));
+        }
+        catch
+        {
+            // Not left running when it never subscribed.
+            sub.KillHard();
+            await sub.DisposeAsync();
+            throw;
+        }
         return new MqttTestSubscriber(sub);
     }
 
