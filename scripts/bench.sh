@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Benchmarks of BENCHMARKS.md, each measured against its baseline in the same run.
-#   ./scripts/bench.sh            all three
-#   ./scripts/bench.sh e2e|queue|upload [options of that benchmark]
+#   ./scripts/bench.sh            all of them
+#   ./scripts/bench.sh e2e|queue|upload|notify [options of that benchmark]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 which=${1:-all}
@@ -21,6 +21,10 @@ fi
 if [[ $which == all || $which == queue ]]; then
     echo "== queue: our beanstalkd client against fivebeans and a raw pipelined client"
     dotnet run --project bench/Reimzul.QueueBench -c Release -- "$@"
+fi
+if [[ $which == all || $which == notify ]]; then
+    echo "== notifier: events through log, outbox and SQLite history to aiosmtpd and mosquitto, against raw SQLite inserts"
+    dotnet run --project bench/Reimzul.NotifyBench -c Release -- "$@"
 fi
 if [[ $which == all || $which == upload ]]; then
     echo "== upload to bstore over TLS: HttpResultStore against curl and a local copy"

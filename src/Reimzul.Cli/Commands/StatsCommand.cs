@@ -1,6 +1,8 @@
 using System.CommandLine;
+using System.Globalization;
 using System.Text.Json;
 using Reimzul.Messages;
+using Reimzul.Notify;
 using Reimzul.Queue;
 
 namespace Reimzul.Cli.Commands;
@@ -14,7 +16,7 @@ public static class StatsCommand
     {
         var json = new Option<bool>("--json") { Description = "Print a JSON array" };
         var all = new Option<bool>("--all") { Description = "Also list the standard tubes that hold nothing and have no watcher" };
-        var command = new Command("stats", "Show per tube: jobs ready, reserved, buried, delayed, and workers watching.") { json, all };
+        var command = new Command("stats", "Show per tube: jobs ready, reserved, buried, delayed, and workers watching; then the notifier's outbox per sink.") { json, all };
         command.SetAction((parseResult, cancellationToken) => CommandRunner.RunAsync(async () =>
         {
             var config = common.Load(parseResult);
@@ -39,8 +41,26 @@ public static class StatsCommand
             {
                 Console.WriteLine($"{s.Tube,-12} {s.Ready,7} {s.Reserved,9} {s.Buried,7} {s.Delayed,8} {s.Watching,9}");
             }
+            await PrintOutboxAsync(config.Paths.OutboxDatabase, cancellationToken);
             return ExitCodes.Ok;
         }));
         return command;
+    }
+
+    // The notifier's deliveries not made yet, per sink; nothing when no notifier has run with mail or MQTT on.
+    private static async Task PrintOutboxAsync(string outboxDatabase, CancellationToken cancellationToken)
+    {
+        var depths = await NotificationOutbox.ReadDepthAsync(outboxDatabase, cancellationToken);
+        if (depths.Count == 0)
+        {
+            return;
+        }
+        Console.WriteLine();
+        Console.WriteLine($"{"OUTBOX",-12} {"PENDING",7} {"DELIVERED",9} {"OLDEST",20}  LAST ERROR");
+        foreach (var d in depths)
+        {
+            var oldest = d.OldestPending is { } t ? t.ToLocalTime().ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture) : "-";
+            Console.WriteLine($"{d.Sink,-12} {d.Pending,7} {d.Delivered,9} {oldest,20}  {d.LastError ?? ""}");
+        }
     }
 }

@@ -100,17 +100,8 @@ public static class Composition
         {
             var history = await OpenHistoryAsync(config, cancellationToken);
             services.AddSingleton(history);
-            services.AddSingleton(sp => new NotificationProcessor(
-                history,
-                [new LogFileSink(config.Paths.LogFile, sp.GetRequiredService<TimeProvider>())],
-                sp.GetRequiredService<ILoggerFactory>().CreateLogger<NotificationProcessor>()));
+            await NotifierSinks.AddAsync(services, config, history, cancellationToken);
             services.AddHostedService<NotifierService>();
-            if (config.Mail.Notifications || config.Mqtt.Notifications)
-            {
-                // Say so rather than let an operator wait for mail that never comes.
-                services.AddHostedService(sp => new StartupWarning(sp.GetRequiredService<ILoggerFactory>().CreateLogger("notifier"),
-                    "[mail]/[mqtt] notifications are enabled in the configuration, but this version sends none: events go to the log file and the history only"));
-            }
         }
         if (roles.HasFlag(Roles.Repogen))
         {
@@ -147,18 +138,6 @@ public static class Composition
         }
         return host;
     }
-}
-
-/// <summary>Logs one warning when the host starts.</summary>
-internal sealed class StartupWarning(ILogger logger, string message) : IHostedService
-{
-    public Task StartAsync(CancellationToken cancellationToken)
-    {
-        logger.LogWarning("{Message}", message);
-        return Task.CompletedTask;
-    }
-
-    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }
 
 [Flags]

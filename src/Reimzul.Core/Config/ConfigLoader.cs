@@ -28,7 +28,7 @@ public static class ConfigLoader
         ["tls"] = ["ca_cert", "server_cert", "server_key", "client_cert", "client_key"],
         ["scm"] = ["git_url"],
         ["logs"] = ["logfile"],
-        ["mail"] = ["notifications", "mail_from", "smtp_host", "smtp_port"],
+        ["mail"] = ["notifications", "mail_from", "smtp_host", "smtp_port", "starttls", "user", "password_file"],
         [MailRecipientsSection] = [],
         ["mqtt"] = ["notifications", "host", "port", "ca_cert", "tls_cert", "tls_key", "tls_insecure", "topic", "username", "password"],
         ["paths"] = ["data_dir", "incoming", "results", "repo", "tosign", "cache", "mock_configs", "queue_db", "history_db"],
@@ -128,6 +128,7 @@ public static class ConfigLoader
             ("mqtt", "ca_cert", config.Mqtt.CaCert),
             ("mqtt", "tls_cert", config.Mqtt.TlsCert),
             ("mqtt", "tls_key", config.Mqtt.TlsKey),
+            ("mail", "password_file", config.Mail.PasswordFile),
         };
         foreach (var (name, key, path) in files)
         {
@@ -192,7 +193,7 @@ public static class ConfigLoader
             Builder = ReadBuilder(Section("builder")),
             Repogen = ReadRepogen(Section("repogen")),
             History = new HistoryOptions { Backend = Section("history").OneOf("backend", "history backend", "sqlite") ?? defaults.History.Backend },
-            Mail = ReadMail(Section("mail"), Section(MailRecipientsSection)),
+            Mail = ReadMail(Section("mail"), Section(MailRecipientsSection), configDir),
             Mqtt = ReadMqtt(Section("mqtt"), configDir),
             Controller = ReadController(Section("controller"), configDir),
             Bstore = ReadBstore(Section("bstore"), configDir),
@@ -334,7 +335,7 @@ public static class ConfigLoader
         };
     }
 
-    private static MailOptions ReadMail(ConfigSection mail, ConfigSection recipients)
+    private static MailOptions ReadMail(ConfigSection mail, ConfigSection recipients, string configDir)
     {
         var defaults = new MailOptions();
         var byArch = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
@@ -344,12 +345,9 @@ public static class ConfigLoader
             {
                 throw recipients.Error(entry, "is not an arch name (letters, digits and _)");
             }
-            var addresses = entry.Value.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
-            if (addresses.FirstOrDefault(a => CheckAddress(a) is not null) is { } bad)
-            {
-                throw recipients.Error(entry, CheckAddress(bad)!);
-            }
-            byArch[entry.Key] = addresses;
+            // A malformed address is kept: the mail sink logs it and mails the others, rather than one typo
+            // stopping the notifier of every arch.
+            byArch[entry.Key] = entry.Value.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
         }
         return new MailOptions
         {
@@ -357,6 +355,9 @@ public static class ConfigLoader
             From = mail.Checked("mail_from", CheckAddress) ?? defaults.From,
             SmtpHost = mail.Word("smtp_host") ?? defaults.SmtpHost,
             SmtpPort = mail.Port("smtp_port") ?? defaults.SmtpPort,
+            StartTls = mail.Bool("starttls") ?? defaults.StartTls,
+            User = NonEmpty(mail.Text("user")),
+            PasswordFile = mail.Path("password_file", configDir),
             Recipients = byArch,
         };
     }

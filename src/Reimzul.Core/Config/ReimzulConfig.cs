@@ -146,6 +146,15 @@ public sealed record MailOptions
 
     public int SmtpPort { get; init; } = 25;
 
+    /// <summary><c>[mail] starttls</c>: upgrade the SMTP session with STARTTLS (refused if the server does not offer it).</summary>
+    public bool StartTls { get; init; }
+
+    /// <summary><c>[mail] user</c>: authenticate to the relay as this user, with the password in <see cref="PasswordFile"/>.</summary>
+    public string? User { get; init; }
+
+    /// <summary><c>[mail] password_file</c>: a file holding the SMTP password (its first line), so the INI holds no secret.</summary>
+    public string? PasswordFile { get; init; }
+
     /// <summary><c>[mail_rcpts]</c>: arch (as in the build job) → addresses.</summary>
     public IReadOnlyDictionary<string, IReadOnlyList<string>> Recipients { get; init; } =
         new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);

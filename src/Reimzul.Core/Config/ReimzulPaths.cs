@@ -23,6 +23,9 @@ public sealed record ReimzulPaths
     /// <summary>Where results are assembled before they are renamed into <see cref="Repo"/> (same filesystem, outside the repo tree).</summary>
     public string Staging => Path.Combine(Path.GetDirectoryName(Repo) ?? DataDir, ".staging");
 
+    /// <summary>The notifier's outbox of mail and MQTT deliveries not yet made.</summary>
+    public string OutboxDatabase => Path.Combine(DataDir, "outbox.db");
+
     /// <summary>Durable per-target state of the repodata coalescer.</summary>
     public string RepogenState => Path.Combine(Cache, "repogen");
 

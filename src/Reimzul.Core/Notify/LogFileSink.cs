@@ -24,6 +24,10 @@ public sealed class LogFileSink : INotificationSink
         this.time = time;
     }
 
+    public string Name => "log";
+
+    public bool Concerns(BuildEvent buildEvent) => true;
+
     public async Task EmitAsync(BuildEvent buildEvent, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(buildEvent);

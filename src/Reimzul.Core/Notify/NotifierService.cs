@@ -24,7 +24,8 @@ public sealed class NotifierService(
         {
             return JobDisposition.Bury(error);
         }
-        var outcome = await processor.HandleAsync(buildEvent, stoppingToken);
+        // While the history is down the job is held, touched so its TTR does not hand it out again.
+        var outcome = await processor.HandleAsync(buildEvent, ct => job.TouchAsync(ct), stoppingToken);
         if (outcome.Tosign is { } tosign)
         {
             _producer ??= await Queues.OpenProducerAsync(stoppingToken);

@@ -41,6 +41,8 @@ public sealed class LayeringFacts
         new("Reimzul.History", 3),
         new("Reimzul.Build", 3),
         new("Reimzul.Protocol", 3),
+        // The MQTT connection ([mqtt] options, TLS, reconnects, publish): the notifier now, remote builds next.
+        new("Reimzul.Mqtt", 3, Bans: [Messages]),
 
         // L4 roles: each owns the ports it consumes, and no role reaches into another.
         new("Reimzul.Worker", 4),

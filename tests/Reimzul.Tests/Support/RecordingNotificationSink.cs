@@ -7,11 +7,19 @@ namespace Reimzul.Tests.Support;
 public sealed class RecordingNotificationSink : INotificationSink
 {
     private readonly List<BuildEvent> emitted = [];
+    private readonly Lock gate = new();
 
     public IReadOnlyList<BuildEvent> Emitted => emitted;
 
     /// <summary>When set, the next emits throw this (and are not remembered).</summary>
     public Exception? FailWith { get; set; }
+
+    public string Name { get; init; } = "recording";
+
+    /// <summary>Which events this sink takes; all by default.</summary>
+    public Func<BuildEvent, bool> Filter { get; init; } = _ => true;
+
+    public bool Concerns(BuildEvent buildEvent) => Filter(buildEvent);
 
     public Task EmitAsync(BuildEvent buildEvent, CancellationToken ct)
     {
@@ -19,7 +27,10 @@ public sealed class RecordingNotificationSink : INotificationSink
         {
             throw failure;
         }
-        emitted.Add(buildEvent);
+        lock (gate)
+        {
+            emitted.Add(buildEvent);
+        }
         return Task.CompletedTask;
     }
 }
