@@ -42,21 +42,23 @@ public sealed class MongoHistoryStore : IHistoryStore
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(url);
         MongoUrl parsed;
+        MongoClient client;
         try
         {
             parsed = MongoUrl.Create(url);
+            var settings = MongoClientSettings.FromUrl(parsed);
+            // Fail a call within seconds when the server is down, rather than after the driver's 30 s, unless the URL says.
+            if (!url.Contains("serverSelectionTimeoutMS", StringComparison.OrdinalIgnoreCase))
+            {
+                settings.ServerSelectionTimeout = TimeSpan.FromSeconds(10);
+            }
+            // Nothing is sent yet: what fails here is the URL (an unknown option or mechanism).
+            client = new MongoClient(settings);
         }
-        catch (Exception ex) when (ex is MongoConfigurationException or FormatException or ArgumentException)
+        catch (Exception ex) when (ex is MongoConfigurationException or FormatException or ArgumentException or InvalidOperationException)
         {
             throw new ArgumentException($"not a MongoDB connection string (mongodb://host:port/database): {ex.Message}", nameof(url), ex);
         }
-        var settings = MongoClientSettings.FromUrl(parsed);
-        // Fail a call within seconds when the server is down, rather than after the driver's 30 s, unless the URL says.
-        if (!url.Contains("serverSelectionTimeoutMS", StringComparison.OrdinalIgnoreCase))
-        {
-            settings.ServerSelectionTimeout = TimeSpan.FromSeconds(10);
-        }
-        var client = new MongoClient(settings);
         var databaseName = parsed.DatabaseName ?? DefaultDatabase;
         var builds = client.GetDatabase(databaseName).GetCollection<BsonDocument>(CollectionName);
         var store = new MongoHistoryStore(builds, time, $"mongodb://{string.Join(",", parsed.Servers)}/{databaseName}.{CollectionName}");
