@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Benchmarks of BENCHMARKS.md, each measured against its baseline in the same run.
 #   ./scripts/bench.sh            all three
-#   ./scripts/bench.sh e2e|queue|upload [options of that benchmark]
+#   ./scripts/bench.sh e2e|queue|upload|history [options of that benchmark]
+#   ./scripts/bench.sh history [--builds 1000000] [--events 4000]   SQLite and PostgreSQL history
 set -euo pipefail
 cd "$(dirname "$0")/.."
 which=${1:-all}
@@ -21,6 +22,10 @@ fi
 if [[ $which == all || $which == queue ]]; then
     echo "== queue: our beanstalkd client against fivebeans and a raw pipelined client"
     dotnet run --project bench/Reimzul.QueueBench -c Release -- "$@"
+fi
+if [[ $which == all || $which == history ]]; then
+    echo "== history: queries on a generated history, RecordAsync against the raw insert rate (SQLite, PostgreSQL)"
+    dotnet run --project bench/Reimzul.HistoryBench -c Release -- "$@"
 fi
 if [[ $which == all || $which == upload ]]; then
     echo "== upload to bstore over TLS: HttpResultStore against curl and a local copy"

@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using Npgsql;
 using Reimzul.Processes;
+using Xunit;
 
 namespace Reimzul.Tests.Support;
 
