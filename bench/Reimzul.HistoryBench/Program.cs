@@ -20,8 +20,15 @@ const int Runs = 30;
 Console.WriteLine($"history: {builds:N0} builds over {Targets} targets, {Runs} runs per query; insert rates over {events:N0} events");
 
 using var work = new TempDir("reimzul-history-bench");
-await SqliteAsync();
-await PostgreSqlAsync();
+var only = args.SkipWhile(a => a != "--store").Skip(1).FirstOrDefault();
+if (only is null or "sqlite")
+{
+    await SqliteAsync();
+}
+if (only is null or "postgresql")
+{
+    await PostgreSqlAsync();
+}
 return 0;
 
 async Task SqliteAsync()
@@ -147,8 +154,17 @@ async Task PostgreSqlAsync()
                 await copy.CompleteAsync();
             }
             // What autovacuum would do shortly after such a load; the planner needs the statistics.
-            await using var analyze = new NpgsqlCommand("ANALYZE build_history;", connection);
-            await analyze.ExecuteNonQueryAsync();
+            await using (var analyze = new NpgsqlCommand("ANALYZE build_history;", connection))
+            {
+                await analyze.ExecuteNonQueryAsync();
+            }
+            await using var explain = new NpgsqlCommand(
+                "EXPLAIN (ANALYZE, COSTS OFF) SELECT * FROM build_history WHERE status = 'Success' AND latest_build AND target = 'c7.bench7.x86_64' ORDER BY id;", connection);
+            await using var plan = await explain.ExecuteReaderAsync();
+            while (await plan.ReadAsync())
+            {
+                Console.WriteLine($"postgresql: plan of the query: {plan.GetString(0)}");
+            }
         }
         Console.WriteLine($"postgresql: generated {builds:N0} builds ({2L * builds:N0} rows) in {generate.Elapsed.TotalSeconds:0.0} s");
         await using (var store = await PostgreSqlHistoryStore.OpenAsync(url, server.PasswordFile, TimeProvider.System))
