@@ -101,14 +101,9 @@ public sealed class PostgreSqlHistoryStore : IHistoryStore
         {
             await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
             await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-            // Two notifiers recording results of one package must not both keep latest_build.
-            await using (var lockPackage = Command(connection, transaction, "SELECT pg_advisory_xact_lock(hashtextextended(@srpm || '/' || @target || '/' || @arch, 0));"))
-            {
-                AddPackage(lockPackage, buildEvent);
-                await lockPackage.ExecuteNonQueryAsync(cancellationToken);
-            }
-
-            var id = await InsertAsync(connection, transaction, buildEvent, cancellationToken);
+            // Two notifiers recording results of one package must not both keep latest_build: the lock and the insert go
+            // in one round trip (with the BEGIN Npgsql prepends), the updates in a second, the commit in a third.
+            var id = await LockAndInsertAsync(connection, transaction, buildEvent, cancellationToken);
             if (id is not { } newId)
             {
                 return false;
@@ -270,38 +265,52 @@ public sealed class PostgreSqlHistoryStore : IHistoryStore
     private static NpgsqlCommand Command(NpgsqlConnection connection, NpgsqlTransaction transaction, string sql) => new(sql, connection, transaction);
 
     /// <returns>The new row's id, or null when this event is already recorded.</returns>
-    private async Task<long?> InsertAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, BuildEvent e, CancellationToken ct)
+    private async Task<long?> LockAndInsertAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, BuildEvent e, CancellationToken ct)
     {
-        await using var command = Command(connection, transaction, $"""
+        await using var batch = new NpgsqlBatch(connection, transaction);
+        var lockPackage = new NpgsqlBatchCommand("SELECT pg_advisory_xact_lock(hashtextextended(@srpm || '/' || @target || '/' || @arch, 0));");
+        lockPackage.Parameters.AddWithValue("srpm", e.Srpm);
+        lockPackage.Parameters.AddWithValue("target", e.Target);
+        lockPackage.Parameters.AddWithValue("arch", e.Arch);
+        var insert = new NpgsqlBatchCommand($"""
             INSERT INTO build_history ({Columns}, arrived_status, duration_s)
             VALUES (@srpm, @arch, @target, @disttag, @scratch, @submitter, @build_id_or_null, @status, @builder_fqdn, @evr,
                     @pkgname, @timestamp, @latest_build, NULL, @reason, @recorded_at, @status, @duration_s)
             ON CONFLICT DO NOTHING
             RETURNING id;
             """);
-        AddEventKey(command, e.BuildId, e.Arch, e.Timestamp, e.Status, e.Srpm, e.Target);
-        command.Parameters.AddWithValue("disttag", e.Disttag);
-        command.Parameters.AddWithValue("scratch", e.Scratch);
-        command.Parameters.AddWithValue("submitter", (object?)e.Submitter ?? DBNull.Value);
-        command.Parameters.AddWithValue("build_id_or_null", (object?)e.BuildId ?? DBNull.Value);
-        command.Parameters.AddWithValue("builder_fqdn", e.BuilderFqdn);
-        command.Parameters.AddWithValue("evr", e.Evr);
-        command.Parameters.AddWithValue("pkgname", e.PkgName);
-        command.Parameters.AddWithValue("latest_build", IsResult(e.Status));
-        command.Parameters.AddWithValue("reason", (object?)e.Reason ?? DBNull.Value);
-        command.Parameters.AddWithValue("recorded_at", time.GetUtcNow());
-        command.Parameters.AddWithValue("duration_s", (object?)e.DurationSeconds ?? DBNull.Value);
-        return await command.ExecuteScalarAsync(ct) is long id ? id : null;
+        var p = insert.Parameters;
+        AddEventKey(p, e.BuildId, e.Arch, e.Timestamp, e.Status, e.Srpm, e.Target);
+        p.AddWithValue("disttag", e.Disttag);
+        p.AddWithValue("scratch", e.Scratch);
+        p.AddWithValue("submitter", (object?)e.Submitter ?? DBNull.Value);
+        p.AddWithValue("build_id_or_null", (object?)e.BuildId ?? DBNull.Value);
+        p.AddWithValue("builder_fqdn", e.BuilderFqdn);
+        p.AddWithValue("evr", e.Evr);
+        p.AddWithValue("pkgname", e.PkgName);
+        p.AddWithValue("latest_build", IsResult(e.Status));
+        p.AddWithValue("reason", (object?)e.Reason ?? DBNull.Value);
+        p.AddWithValue("recorded_at", time.GetUtcNow());
+        p.AddWithValue("duration_s", (object?)e.DurationSeconds ?? DBNull.Value);
+        batch.BatchCommands.Add(lockPackage);
+        batch.BatchCommands.Add(insert);
+        await using var reader = await batch.ExecuteReaderAsync(ct);
+        // The lock's (empty) result first, then the insert's RETURNING: a row only when the event is new.
+        await reader.NextResultAsync(ct);
+        return await reader.ReadAsync(ct) ? reader.GetInt64(0) : null;
     }
 
-    private static void AddEventKey(NpgsqlCommand command, string? buildId, string arch, string timestamp, string status, string srpm, string target)
+    private static void AddEventKey(NpgsqlCommand command, string? buildId, string arch, string timestamp, string status, string srpm, string target) =>
+        AddEventKey(command.Parameters, buildId, arch, timestamp, status, srpm, target);
+
+    private static void AddEventKey(NpgsqlParameterCollection parameters, string? buildId, string arch, string timestamp, string status, string srpm, string target)
     {
-        command.Parameters.AddWithValue("build_id", buildId ?? "");
-        command.Parameters.AddWithValue("arch", arch);
-        command.Parameters.AddWithValue("timestamp", timestamp);
-        command.Parameters.AddWithValue("status", status);
-        command.Parameters.AddWithValue("srpm", srpm);
-        command.Parameters.AddWithValue("target", target);
+        parameters.AddWithValue("build_id", buildId ?? "");
+        parameters.AddWithValue("arch", arch);
+        parameters.AddWithValue("timestamp", timestamp);
+        parameters.AddWithValue("status", status);
+        parameters.AddWithValue("srpm", srpm);
+        parameters.AddWithValue("target", target);
     }
 
     private static void AddPackage(NpgsqlCommand command, BuildEvent e)
