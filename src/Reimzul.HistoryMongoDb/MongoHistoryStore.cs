@@ -278,8 +278,23 @@ public sealed class MongoHistoryStore : IHistoryStore
         }
         catch (Exception ex) when (ex is MongoConnectionException or MongoAuthenticationException or TimeoutException or MongoServerException or MongoClientException)
         {
-            throw new HistoryUnavailableException($"the build history {name} is unavailable: {ex.Message}", ex);
+            throw new HistoryUnavailableException($"the build history {name} is unavailable: {OneLine(ex)}", ex);
         }
+    }
+
+    // The driver's server-selection timeout carries its whole view of the cluster, stack traces included: keep the
+    // first sentence and the socket error of the last heartbeat, which say what an operator needs.
+    private static string OneLine(Exception ex)
+    {
+        var message = ex.Message;
+        var clusterView = message.IndexOf(" Client view of cluster state", StringComparison.Ordinal);
+        if (clusterView < 0)
+        {
+            return message.ReplaceLineEndings(" ");
+        }
+        var socket = System.Text.RegularExpressions.Regex.Match(message, @"SocketException \(\d+\): ([^\r\n]+)");
+        var first = message[..clusterView].Split(" using ", 2)[0];
+        return socket.Success ? $"{first}: {socket.Groups[1].Value}" : first;
     }
 
     private static bool IsResult(string status) => status is BuildStatus.Success or BuildStatus.Failed;
