@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Benchmarks of BENCHMARKS.md, each measured against its baseline in the same run.
 #   ./scripts/bench.sh            all of them
-#   ./scripts/bench.sh e2e|queue|upload|notify [options of that benchmark]
+#   ./scripts/bench.sh e2e|queue|upload|notify|history [options of that benchmark]
+#   ./scripts/bench.sh history [--builds 1000000] [--events 4000]   SQLite and PostgreSQL history
 set -euo pipefail
 cd "$(dirname "$0")/.."
 which=${1:-all}
@@ -25,6 +26,10 @@ fi
 if [[ $which == all || $which == notify ]]; then
     echo "== notifier: events through log, outbox and SQLite history to aiosmtpd and mosquitto, against raw SQLite inserts"
     dotnet run --project bench/Reimzul.NotifyBench -c Release -- "$@"
+fi
+if [[ $which == all || $which == history ]]; then
+    echo "== history: queries on a generated history, RecordAsync against the raw insert rate (SQLite, PostgreSQL)"
+    dotnet run --project bench/Reimzul.HistoryBench -c Release -- "$@"
 fi
 if [[ $which == all || $which == upload ]]; then
     echo "== upload to bstore over TLS: HttpResultStore against curl and a local copy"

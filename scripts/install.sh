@@ -27,3 +27,15 @@ for f in "$out/reimzul" "$out"/*.so; do
 done
 $SUDO ln -sf "$prefix/lib/reimzul/reimzul" "$prefix/bin/reimzul"
 echo "==> installed $prefix/bin/reimzul"
+
+# The MongoDB history store runs as a program of its own ([history] backend = mongodb): its driver cannot be
+# compiled native, so it is framework-dependent (needs the .NET runtime) and reimzul finds it in history-mongodb/.
+echo "==> building reimzul-history-mongodb (framework-dependent)"
+mongo_out=$(mktemp -d)
+trap 'rm -rf "$out" "$mongo_out"' EXIT
+dotnet publish src/Reimzul.HistoryMongoDb/Reimzul.HistoryMongoDb.csproj -c Release --no-self-contained -nologo -v quiet -o "$mongo_out" >/dev/null
+$SUDO rm -rf "$prefix/lib/reimzul/.history-mongodb.new"
+$SUDO cp -r "$mongo_out" "$prefix/lib/reimzul/.history-mongodb.new"
+$SUDO rm -rf "$prefix/lib/reimzul/history-mongodb"
+$SUDO mv "$prefix/lib/reimzul/.history-mongodb.new" "$prefix/lib/reimzul/history-mongodb"
+echo "==> installed $prefix/lib/reimzul/history-mongodb/reimzul-history-mongodb"

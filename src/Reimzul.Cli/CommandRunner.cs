@@ -34,6 +34,11 @@ public static class CommandRunner
             await Console.Error.WriteLineAsync($"reimzul: configuration error: {ex.Message}");
             return ExitCodes.Config;
         }
+        catch (Exception ex) when (ex is Reimzul.History.HistoryUnavailableException or Reimzul.History.HistorySchemaException)
+        {
+            await Console.Error.WriteLineAsync($"reimzul: {ex.Message}");
+            return ExitCodes.Failure;
+        }
         catch (ProcessStartException ex)
         {
             await Console.Error.WriteLineAsync($"reimzul: {ex.Message}");

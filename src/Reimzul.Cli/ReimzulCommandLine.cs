@@ -38,6 +38,7 @@ public static class ReimzulCommandLine
         root.Subcommands.Add(SubmitRepogenCommand.Create(common));
         root.Subcommands.Add(QueryCommand.Create(common));
         root.Subcommands.Add(FixBuildCommand.Create(common));
+        root.Subcommands.Add(HistoryCommands.Create(common));
         root.Subcommands.Add(StatsCommand.Create(common));
         root.Subcommands.Add(QueueAdminCommands.Buried(common));
         root.Subcommands.Add(QueueAdminCommands.Kick(common));

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using Reimzul.Build;
 using Reimzul.Config;
 using Reimzul.History;
+using Reimzul.HistoryStores;
 using Reimzul.Notify;
 using Reimzul.Processes;
 using Reimzul.Protocol;
@@ -22,11 +23,8 @@ public static class Composition
 {
     public static IJobQueueFactory CreateQueueFactory(ReimzulConfig config) => QueueBackends.Create(config);
 
-    public static async Task<IHistoryStore> OpenHistoryAsync(ReimzulConfig config, CancellationToken cancellationToken) => config.History.Backend switch
-    {
-        "sqlite" => await SqliteHistoryStore.OpenAsync(config.Paths.HistoryDatabase, cancellationToken),
-        var other => throw new CliException($"history backend '{other}' is not available in this build (configure [history] backend = sqlite)", ExitCodes.Config),
-    };
+    public static Task<IHistoryStore> OpenHistoryAsync(ReimzulConfig config, CancellationToken cancellationToken) =>
+        HistoryBackends.OpenAsync(config, cancellationToken);
 
     /// <summary>A host with the given roles. Logs go to stderr, one line each (or to the journal under systemd).</summary>
     public static async Task<IHost> CreateHostAsync(ReimzulConfig config, Roles roles, int workers, CancellationToken cancellationToken)

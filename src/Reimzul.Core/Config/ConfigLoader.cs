@@ -35,7 +35,7 @@ public static class ConfigLoader
         ["queue"] = ["backend", "host", "port", "tls", "ca_cert", "tls_cert", "tls_key", "tls_server_name"],
         ["builder"] = ["arch", "fqdn", "backend", "mock_path", "rpmbuild_path", "sandbox", "bwrap_path", "build_user", "timeout", "ttr", "min_free_mb", "retry_delay"],
         ["repogen"] = ["createrepo_path", "workers", "sqlite", "retain_old_md"],
-        ["history"] = ["backend"],
+        ["history"] = ["backend", "url", "password_file"],
     };
 
     private static readonly TimeSpan LongestDuration = TimeSpan.FromDays(365);
@@ -129,6 +129,7 @@ public static class ConfigLoader
             ("mqtt", "tls_cert", config.Mqtt.TlsCert),
             ("mqtt", "tls_key", config.Mqtt.TlsKey),
             ("mail", "password_file", config.Mail.PasswordFile),
+            ("history", "password_file", config.History.PasswordFile),
         };
         foreach (var (name, key, path) in files)
         {
@@ -192,7 +193,7 @@ public static class ConfigLoader
             Queue = ReadQueue(Section("queue"), configDir),
             Builder = ReadBuilder(Section("builder")),
             Repogen = ReadRepogen(Section("repogen")),
-            History = new HistoryOptions { Backend = Section("history").OneOf("backend", "history backend", "sqlite") ?? defaults.History.Backend },
+            History = ReadHistory(Section("history"), configDir),
             Mail = ReadMail(Section("mail"), Section(MailRecipientsSection), configDir),
             Mqtt = ReadMqtt(Section("mqtt"), configDir),
             Controller = ReadController(Section("controller"), configDir),
@@ -242,6 +243,68 @@ public static class ConfigLoader
             LogFile = Under(logs, "logfile", tree.LogFile),
         };
     }
+
+    // The connection string is checked here, so a typo fails at start naming [history] url, not at the first event.
+    private static HistoryOptions ReadHistory(ConfigSection history, string configDir)
+    {
+        var backend = history.OneOf("backend", "history backend", HistoryOptions.Sqlite, HistoryOptions.PostgreSql, HistoryOptions.MongoDb) ?? HistoryOptions.Sqlite;
+        IniEntry? Entry(string key) => history.Raw?.Entry(key);
+        if (backend == HistoryOptions.Sqlite)
+        {
+            foreach (var key in new[] { "url", "password_file" })
+            {
+                // Empty means none, as for the other optional keys.
+                if (Entry(key) is { } stray && NonEmpty(stray.Value) is not null)
+                {
+                    throw history.Error(stray, "has no effect with backend sqlite (its file is [paths] history_db)");
+                }
+            }
+            return new HistoryOptions();
+        }
+        var url = history.Checked("url", backend == HistoryOptions.PostgreSql ? CheckPostgreSqlUrl : CheckMongoDbUrl)
+            ?? throw history.Error(Entry("backend")!,
+                $"{backend} needs [history] url, a connection string ({(backend == HistoryOptions.PostgreSql ? "Host=…;Database=…;Username=…" : "mongodb://host:27017/reimzul")})");
+        if (backend == HistoryOptions.MongoDb && Entry("password_file") is { } unused && NonEmpty(unused.Value) is not null)
+        {
+            throw history.Error(unused, "has no effect with backend mongodb (credentials go in the url)");
+        }
+        return new HistoryOptions
+        {
+            Backend = backend,
+            Url = url,
+            PasswordFile = backend == HistoryOptions.PostgreSql && NonEmpty(history.Text("password_file")) is not null ? history.Path("password_file", configDir) : null,
+        };
+    }
+
+    private static string? CheckPostgreSqlUrl(string value)
+    {
+        try
+        {
+            var settings = new Npgsql.NpgsqlConnectionStringBuilder(value);
+            return string.IsNullOrWhiteSpace(settings.Host)
+                ? $"'{Redacted(value)}' names no Host (e.g. Host=db.example.org;Database=reimzul;Username=reimzul)"
+                : null;
+        }
+        catch (Exception ex) when (ex is ArgumentException or FormatException or InvalidCastException)
+        {
+            return $"'{Redacted(value)}' is not an Npgsql connection string (Host=…;Port=…;Database=…;Username=…): {ex.Message}";
+        }
+    }
+
+    private static string? CheckMongoDbUrl(string value)
+    {
+        var rest = value.StartsWith("mongodb://", StringComparison.Ordinal) ? value["mongodb://".Length..]
+            : value.StartsWith("mongodb+srv://", StringComparison.Ordinal) ? value["mongodb+srv://".Length..]
+            : null;
+        return rest is null ? $"'{Redacted(value)}' is not a MongoDB URL (mongodb://host:27017/reimzul)"
+            : rest.Length == 0 || rest[0] is '/' or '?' ? $"'{Redacted(value)}' names no host"
+            : value.Any(char.IsWhiteSpace) ? $"'{Redacted(value)}' contains a blank"
+            : null;
+    }
+
+    // A connection string may hold a password: an error message shows it without.
+    private static string Redacted(string connectionString) =>
+        System.Text.RegularExpressions.Regex.Replace(connectionString, @"(?i)(password|pwd)\s*=[^;]*|(?<=://[^/@:]*:)[^/@]*(?=@)", m => m.Value.Contains('=', StringComparison.Ordinal) ? m.Value[..(m.Value.IndexOf('=', StringComparison.Ordinal) + 1)] + "***" : "***");
 
     // The rsync transport is off unless rsync_url names a daemon; its other keys alone would silently do nothing.
     private static RsyncOptions? ReadRsync(ConfigSection bstore, string configDir)

@@ -129,8 +129,18 @@ public sealed record RepogenOptions
 
 public sealed record HistoryOptions
 {
-    /// <summary><c>sqlite</c> (embedded default).</summary>
-    public string Backend { get; init; } = "sqlite";
+    public const string Sqlite = "sqlite";
+    public const string PostgreSql = "postgresql";
+    public const string MongoDb = "mongodb";
+
+    /// <summary><c>[history] backend</c>: <c>sqlite</c> (embedded default, the file is <c>[paths] history_db</c>), <c>postgresql</c> or <c>mongodb</c>.</summary>
+    public string Backend { get; init; } = Sqlite;
+
+    /// <summary><c>[history] url</c>: an Npgsql connection string (postgresql) or a <c>mongodb://</c> URL; none for sqlite.</summary>
+    public string? Url { get; init; }
+
+    /// <summary><c>[history] password_file</c> (postgresql): the password, kept out of the INI file.</summary>
+    public string? PasswordFile { get; init; }
 }
 
 public sealed record MailOptions

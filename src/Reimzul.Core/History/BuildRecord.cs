@@ -24,4 +24,8 @@ public sealed record BuildRecord
     public string? Comment { get; init; }
     public string? Reason { get; init; }
     public DateTimeOffset RecordedAt { get; init; }
+
+    /// <summary>The id the record had in the history it was imported from (a MongoDB ObjectId), when known.</summary>
+    [JsonIgnore]
+    public string? SourceId { get; init; }
 }

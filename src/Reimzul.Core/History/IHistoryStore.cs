@@ -2,7 +2,16 @@ using Reimzul.Messages;
 
 namespace Reimzul.History;
 
-/// <summary>The build history. Implementations: SQLite (embedded default); others follow the same semantics.</summary>
+/// <summary>
+/// The build history. Implementations: SQLite (embedded default), PostgreSQL and MongoDB
+/// (<c>Reimzul.HistoryStores</c>); all are held to one contract test suite.
+/// </summary>
+/// <remarks>
+/// Errors: an <see cref="ArgumentException"/> means the input can never be recorded (a bad event or
+/// record) and retrying it is pointless. Anything else — typically <see cref="HistoryUnavailableException"/>
+/// for a database that is down, unreachable or refuses the login — is transient: the caller may wait
+/// and retry the same call, which is safe because every write is idempotent.
+/// </remarks>
 public interface IHistoryStore : IAsyncDisposable
 {
     /// <summary>
@@ -19,6 +28,16 @@ public interface IHistoryStore : IAsyncDisposable
     /// <summary>Records with <paramref name="status"/> (for anything but Building, only latest builds), optionally of one target; oldest first.</summary>
     Task<IReadOnlyList<BuildRecord>> QueryAsync(string status, string? target, CancellationToken cancellationToken = default);
 
+    /// <summary>The latest build of every (srpm, arch) of <paramref name="target"/>, whatever its status; oldest first.</summary>
+    Task<IReadOnlyList<BuildRecord>> LatestAsync(string target, CancellationToken cancellationToken = default);
+
     /// <summary>Sets the latest build of (srpm, target, arch) to Override with a comment; false when there is none.</summary>
     Task<bool> OverrideAsync(string srpm, string target, string arch, string comment, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Adds a record as it stands (an imported row of an older history: its status and latest_build are
+    /// kept, nothing else changes). Recognised as the same record by <see cref="HistoryKeys.ArrivedStatus"/>
+    /// and the event key, so importing twice adds nothing; returns false for a record already present.
+    /// </summary>
+    Task<bool> ImportAsync(BuildRecord record, CancellationToken cancellationToken = default);
 }

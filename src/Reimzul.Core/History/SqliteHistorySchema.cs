@@ -6,12 +6,16 @@ namespace Reimzul.History;
 /// <summary>Connection settings and the table layout of the SQLite build history.</summary>
 internal static class SqliteHistorySchema
 {
-    public const int Version = 1;
+    /// <summary>The newest schema this program knows: the number of <see cref="Migrations"/>.</summary>
+    public static int Version => Migrations.Length;
 
     // One row per event, shaped as the original's notify_history documents. arrived_status keeps the
     // status the event came with, because status itself changes (Building -> Done, -> Override).
     // A missing build_id (an event from an original worker) falls back to srpm and target in the
     // unique key, so such events are still recognised when redelivered.
+    // Migrations[i] takes the schema from version i to i + 1 (PRAGMA user_version). Never edit one that shipped: add one.
+    private static readonly string[] Migrations = [CreateTables, LatestBuildIndexes];
+
     private const string CreateTables = """
         CREATE TABLE build_history (
             id             INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -42,6 +46,20 @@ internal static class SqliteHistorySchema
             ON build_history (srpm, target, arch);
         """;
 
+    // "query -s STATUS -t TARGET" and "latest builds of a target" read only latest builds (or Building ones), a small
+    // part of a long history: partial indexes that hold just those, in id order, answer them without a sort.
+    private const string LatestBuildIndexes = """
+        CREATE INDEX ix_build_history_latest_by_status
+            ON build_history (target, status, id) WHERE latest_build = 1;
+        CREATE INDEX ix_build_history_latest
+            ON build_history (target, id) WHERE latest_build = 1;
+        CREATE INDEX ix_build_history_latest_status
+            ON build_history (status, id) WHERE latest_build = 1;
+        CREATE INDEX ix_build_history_building
+            ON build_history (target, id) WHERE status = 'Building';
+        DROP INDEX ix_build_history_target_status;
+        """;
+
     public static string ConnectionString(string fullPath) => new SqliteConnectionStringBuilder
     {
         DataSource = fullPath,
@@ -65,15 +83,14 @@ internal static class SqliteHistorySchema
         var version = Convert.ToInt32(await versionCommand.ExecuteScalarAsync(ct), CultureInfo.InvariantCulture);
         if (version > Version)
         {
-            throw new InvalidOperationException(
-                $"the build history {fullPath} has schema version {version}; this reimzul knows up to {Version}, upgrade it");
+            throw new HistorySchemaException(fullPath, version, Version);
         }
-        if (version == 0)
+        for (; version < Version; version++)
         {
-            using var create = connection.CreateCommand();
-            create.Transaction = transaction;
-            create.CommandText = CreateTables + $"PRAGMA user_version = {Version};";
-            await create.ExecuteNonQueryAsync(ct);
+            using var migrate = connection.CreateCommand();
+            migrate.Transaction = transaction;
+            migrate.CommandText = Migrations[version] + $"PRAGMA user_version = {version + 1};";
+            await migrate.ExecuteNonQueryAsync(ct);
         }
         await transaction.CommitAsync(ct);
     }

@@ -68,7 +68,7 @@ public sealed class SqliteHistoryStore : IHistoryStore
 
     public async Task<bool> RecordAsync(BuildEvent buildEvent, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(buildEvent);
+        HistoryKeys.CheckEvent(buildEvent);
         return await OneAtATimeAsync(async () =>
         {
             using var transaction = connection.BeginTransaction();
@@ -95,7 +95,7 @@ public sealed class SqliteHistoryStore : IHistoryStore
 
     public async Task<bool> ContainsAsync(BuildEvent buildEvent, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(buildEvent);
+        HistoryKeys.CheckEvent(buildEvent);
         return await OneAtATimeAsync(async () =>
         {
             using var command = connection.CreateCommand();
@@ -111,12 +111,11 @@ public sealed class SqliteHistoryStore : IHistoryStore
         return await OneAtATimeAsync<IReadOnlyList<BuildRecord>>(async () =>
         {
             using var command = connection.CreateCommand();
-            var sql = $"SELECT {Columns} FROM build_history WHERE status = $status";
-            // As the original query tool: Building records never carry latest_build, results must.
-            if (status != BuildStatus.Building)
-            {
-                sql += " AND latest_build = 1";
-            }
+            // As the original query tool: Building records never carry latest_build, results must. The literals let
+            // SQLite use the partial indexes, which it cannot do for a bound parameter.
+            var sql = status == BuildStatus.Building
+                ? $"SELECT {Columns} FROM build_history WHERE status = 'Building'"
+                : $"SELECT {Columns} FROM build_history WHERE status = $status AND latest_build = 1";
             if (target is not null)
             {
                 sql += " AND target = $target";
@@ -124,14 +123,53 @@ public sealed class SqliteHistoryStore : IHistoryStore
             }
             command.CommandText = sql + " ORDER BY id;";
             command.Parameters.AddWithValue("$status", status);
+            return await ReadRecordsAsync(command, cancellationToken);
+        }, cancellationToken);
+    }
 
-            var records = new List<BuildRecord>();
-            using var reader = await command.ExecuteReaderAsync(cancellationToken);
-            while (await reader.ReadAsync(cancellationToken))
-            {
-                records.Add(ReadRecord(reader));
-            }
-            return records;
+    public async Task<IReadOnlyList<BuildRecord>> LatestAsync(string target, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(target);
+        return await OneAtATimeAsync(async () =>
+        {
+            using var command = connection.CreateCommand();
+            command.CommandText = $"SELECT {Columns} FROM build_history WHERE target = $target AND latest_build = 1 ORDER BY id;";
+            command.Parameters.AddWithValue("$target", target);
+            return await ReadRecordsAsync(command, cancellationToken);
+        }, cancellationToken);
+    }
+
+    public async Task<bool> ImportAsync(BuildRecord record, CancellationToken cancellationToken = default)
+    {
+        HistoryKeys.CheckRecord(record);
+        return await OneAtATimeAsync(async () =>
+        {
+            using var command = connection.CreateCommand();
+            command.CommandText = $"""
+                INSERT INTO build_history ({Columns}, arrived_status)
+                VALUES ($srpm, $arch, $target, $disttag, $scratch, $submitter, $build_id_or_null, $record_status, $builder_fqdn, $evr,
+                        $pkgname, $timestamp, $latest_build, $comment, $reason, $recorded_at, $status)
+                ON CONFLICT DO NOTHING;
+                """;
+            command.Parameters.AddWithValue("$build_id", record.BuildId ?? "");
+            command.Parameters.AddWithValue("$arch", record.Arch);
+            command.Parameters.AddWithValue("$timestamp", record.Timestamp);
+            command.Parameters.AddWithValue("$status", HistoryKeys.ArrivedStatus(record.Status));
+            command.Parameters.AddWithValue("$record_status", record.Status);
+            command.Parameters.AddWithValue("$srpm", record.Srpm);
+            command.Parameters.AddWithValue("$target", record.Target);
+            command.Parameters.AddWithValue("$disttag", record.Disttag);
+            command.Parameters.AddWithValue("$scratch", record.Scratch);
+            command.Parameters.AddWithValue("$submitter", (object?)record.Submitter ?? DBNull.Value);
+            command.Parameters.AddWithValue("$build_id_or_null", (object?)record.BuildId ?? DBNull.Value);
+            command.Parameters.AddWithValue("$builder_fqdn", record.BuilderFqdn);
+            command.Parameters.AddWithValue("$evr", record.Evr);
+            command.Parameters.AddWithValue("$pkgname", record.PkgName);
+            command.Parameters.AddWithValue("$latest_build", record.LatestBuild);
+            command.Parameters.AddWithValue("$comment", (object?)record.Comment ?? DBNull.Value);
+            command.Parameters.AddWithValue("$reason", (object?)record.Reason ?? DBNull.Value);
+            command.Parameters.AddWithValue("$recorded_at", record.RecordedAt.ToUniversalTime().ToString("o", CultureInfo.InvariantCulture));
+            return await command.ExecuteNonQueryAsync(cancellationToken) > 0;
         }, cancellationToken);
     }
 
@@ -272,6 +310,17 @@ public sealed class SqliteHistoryStore : IHistoryStore
         command.Parameters.AddWithValue("$srpm", e.Srpm);
         command.Parameters.AddWithValue("$target", e.Target);
         command.Parameters.AddWithValue("$arch", e.Arch);
+    }
+
+    private static async Task<IReadOnlyList<BuildRecord>> ReadRecordsAsync(SqliteCommand command, CancellationToken ct)
+    {
+        var records = new List<BuildRecord>();
+        using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            records.Add(ReadRecord(reader));
+        }
+        return records;
     }
 
     private static BuildRecord ReadRecord(SqliteDataReader reader) => new()

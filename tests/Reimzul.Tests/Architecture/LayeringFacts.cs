@@ -54,6 +54,8 @@ public sealed class LayeringFacts
         // L5 adapters: implement the roles' ports (Worker.IResultStore, Worker.ISrpmSource).
         new("Reimzul.ResultStores", 5),
         new("Reimzul.Srpms", 5),
+        // implement History.IHistoryStore: PostgreSQL, and the client of a store in another process (MongoDB).
+        new("Reimzul.HistoryStores", 5),
     ];
 
     private static readonly Assembly Core = Assembly.Load("Reimzul.Core");

@@ -33,7 +33,7 @@ public sealed class ConfigErrorTests : IDisposable
     [InlineData("repogen", "workers", "four", "'four' is not a whole number")]
     [InlineData("repogen", "retain_old_md", "-1", "'-1' is out of range (0 to 1000)")]
     [InlineData("repogen", "sqlite", "maybe", "'maybe' is not a boolean (use true/false, yes/no, on/off or 1/0)")]
-    [InlineData("history", "backend", "mongodb", "'mongodb' is not a known history backend (use sqlite)")]
+    [InlineData("history", "backend", "cassandra", "'cassandra' is not a known history backend (use sqlite or postgresql or mongodb)")]
     [InlineData("bstore", "base_url", "ftp://bstore/repo", "'ftp://bstore/repo' is not an http:// or https:// URL")]
     [InlineData("bstore", "base_url", "bstore/repo", "'bstore/repo' is not an http:// or https:// URL")]
     [InlineData("mail", "mail_from", "reimzul", "'reimzul' is not a mail address (user@domain)")]

@@ -3,7 +3,7 @@ using Microsoft.Data.Sqlite;
 namespace Reimzul.Tests.History;
 
 /// <summary>Reads the history table directly, as an operator with the sqlite3 shell would.</summary>
-internal static class HistoryRows
+public static class HistoryRows
 {
     public sealed record Row(string Srpm, string Arch, string Timestamp, string Status, bool LatestBuild, string? Comment);
 
