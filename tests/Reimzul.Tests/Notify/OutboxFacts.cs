@@ -217,6 +217,12 @@ public sealed class OutboxFacts : IAsyncLifetime, IDisposable
         public Task<bool> OverrideAsync(string srpm, string target, string arch, string comment, CancellationToken cancellationToken = default) =>
             inner.OverrideAsync(srpm, target, arch, comment, cancellationToken);
 
+        public Task<IReadOnlyList<BuildRecord>> LatestAsync(string target, CancellationToken cancellationToken = default) =>
+            inner.LatestAsync(target, cancellationToken);
+
+        public Task<bool> ImportAsync(BuildRecord record, CancellationToken cancellationToken = default) =>
+            inner.ImportAsync(record, cancellationToken);
+
         public ValueTask DisposeAsync() => ValueTask.CompletedTask;
     }
 }

@@ -49,11 +49,14 @@ public sealed class ChaosFacts : IDisposable
     [Fact]
     public async Task BeanstalkdControllerBstoreAndBuildersKilledAtRandomLoseNothingAndPublishEachNevraOnce()
     {
-        const string Token = "chaos-builder-token-0123456789";
+        // Each service its own writers, each builder its own token named as its [builder] fqdn (bstore checks that).
         const string ClientToken = "chaos-alice-token-0123456789";
+        string[] builderTokens = ["chaos-b1-token-0123456789", "chaos-b2-token-0123456789"];
         var (queuePort, controllerPort, bstorePort) = (BeanstalkdServer.FreePort(), BeanstalkdServer.FreePort(), BeanstalkdServer.FreePort());
-        await File.WriteAllTextAsync(_dir.Combine("tokens"), $"{Token} builder\n{ClientToken} alice\n");
-        await File.WriteAllTextAsync(_dir.Combine("builder.token"), Token + "\n");
+        await File.WriteAllTextAsync(_dir.Combine("controller.tokens"), $"{ClientToken} alice\n{builderTokens[0]} b1\n{builderTokens[1]} b2\n");
+        await File.WriteAllTextAsync(_dir.Combine("bstore.tokens"), $"{builderTokens[0]} b1\n{builderTokens[1]} b2\n");
+        await File.WriteAllTextAsync(_dir.Combine("b1.token"), builderTokens[0] + "\n");
+        await File.WriteAllTextAsync(_dir.Combine("b2.token"), builderTokens[1] + "\n");
         await File.WriteAllTextAsync(_dir.Combine("client.token"), ClientToken + "\n");
         var binlog = _dir.Combine("binlog");
         Directory.CreateDirectory(binlog);
@@ -69,13 +72,13 @@ public sealed class ChaosFacts : IDisposable
             url = http://127.0.0.1:{controllerPort}/
             listen = 127.0.0.1
             port = {controllerPort}
-            tokens = {_dir.Combine("tokens")}
+            tokens = {_dir.Combine("controller.tokens")}
 
             [bstore]
             url = http://127.0.0.1:{bstorePort}/
             listen = 127.0.0.1
             port = {bstorePort}
-            tokens = {_dir.Combine("tokens")}
+            tokens = {_dir.Combine("bstore.tokens")}
             """;
         var ctl = WriteConfig("ctl.ini", _dir.Combine("ctl"), queue + "\n" + services);
         var bstoreData = _dir.Combine("bstore");
@@ -86,11 +89,11 @@ public sealed class ChaosFacts : IDisposable
 
             [controller]
             url = http://127.0.0.1:{controllerPort}/
-            token_file = {_dir.Combine("builder.token")}
+            token_file = {_dir.Combine($"b{i + 1}.token")}
 
             [bstore]
             url = http://127.0.0.1:{bstorePort}/
-            token_file = {_dir.Combine("builder.token")}
+            token_file = {_dir.Combine($"b{i + 1}.token")}
             upload_retry_limit = 3m
             """, fqdn: $"b{i + 1}");
         var builders = new[] { Builder(0), Builder(1) };

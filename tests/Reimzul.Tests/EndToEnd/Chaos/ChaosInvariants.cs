@@ -24,6 +24,7 @@ public sealed class ChaosInvariants(Func<string[], Task<ProcessResult>> historyC
             return expected.All(e => records.Any(r => r.Srpm == e.Srpm && r.Arch == e.Arch));
         }, timeout, () => "builds never recorded Success: "
             + string.Join(", ", expected.Where(e => !records.Any(r => r.Srpm == e.Srpm && r.Arch == e.Arch)).Select(e => $"{e.Srpm} ({e.Arch})"))
+            + "\nlatest Failed records: " + FailuresAsync().GetAwaiter().GetResult()
             + "\n" + describe());
 
         await Eventually.WaitAsync(() => records.All(r => ResultRpms(r).All(IsIndexed)), TimeSpan.FromSeconds(90),
@@ -96,6 +97,12 @@ public sealed class ChaosInvariants(Func<string[], Task<ProcessResult>> historyC
         from result in Directory.EnumerateDirectories(timestamp)
         where Directory.EnumerateFiles(result, "*.rpm").Any()
         select result;
+
+    private async Task<string> FailuresAsync()
+    {
+        var result = await historyCli(["query", "-s", "Failed", "--json"]);
+        return result.Succeeded ? "\n" + result.StandardOutput : result.StandardError;
+    }
 
     private async Task<IReadOnlyList<Record>> SuccessesAsync()
     {
