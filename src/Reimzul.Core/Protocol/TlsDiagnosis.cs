@@ -144,14 +144,22 @@ internal sealed class TlsFailureHandler(HttpMessageHandler inner, TlsDiagnosis d
         {
             throw new HttpRequestException(HttpRequestError.SecureConnectionError, diagnosis.Explain(request.RequestUri, ex), ex);
         }
-        catch (HttpRequestException ex) when (ex.HttpRequestError == HttpRequestError.ResponseEnded && request.RequestUri?.Scheme == Uri.UriSchemeHttps
+        catch (HttpRequestException ex) when (IsDroppedAfterHandshake(ex) && request.RequestUri?.Scheme == Uri.UriSchemeHttps
             && !diagnosis.HasClientCertificate)
         {
             // With TLS 1.3 the server checks the client's certificate after the client's handshake is done: its
-            // refusal arrives as a connection closed without an answer.
+            // refusal arrives as a connection closed without an answer, or as a broken pipe or reset when the
+            // client was still sending its request body.
             throw new HttpRequestException(HttpRequestError.ResponseEnded,
                 $"{request.RequestUri.Scheme}://{request.RequestUri.Authority}/ closed the connection without an answer; a TLS server that wants a client " +
                 "certificate does that to a client without one: if it does, set [tls] client_cert and client_key", ex);
         }
     }
+
+    private static bool IsDroppedAfterHandshake(HttpRequestException ex) =>
+        ex.HttpRequestError == HttpRequestError.ResponseEnded
+        || ex.InnerException is IOException { InnerException: System.Net.Sockets.SocketException
+        {
+            SocketErrorCode: System.Net.Sockets.SocketError.Shutdown or System.Net.Sockets.SocketError.ConnectionReset,
+        } };
 }

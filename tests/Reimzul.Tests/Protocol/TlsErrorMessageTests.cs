@@ -87,6 +87,6 @@ public sealed class TlsErrorMessageTests(WebFixture fixture) : IAsyncDisposable
         var error = await Assert.ThrowsAsync<HttpRequestException>(() => client.UploadSrpmAsync(fixture.Srpm, CancellationToken.None));
         await server;
 
-        Assert.Contains("a TLS server that wants a client certificate does that to a client without one: if it does, set [tls] client_cert and client_key", error.Message, StringComparison.Ordinal);
+        Assert.True(error.Message.Contains("a TLS server that wants a client certificate does that to a client without one: if it does, set [tls] client_cert and client_key", StringComparison.Ordinal), error.ToString());
     }
 }
