@@ -1,5 +1,4 @@
-using System.Runtime.InteropServices;
-using System.Text;
+using Reimzul.Files;
 
 namespace Reimzul.Submit;
 
@@ -16,66 +15,40 @@ internal static class SrpmFileKind
     public static string? WhyNotARegularFile(string path, out bool missing)
     {
         missing = false;
-        var buffer = new byte[StatxSize];
-        if (Statx(AtFdCwd, NulTerminated(path), 0, StatxType, buffer) != 0)
+        if (path.Length == 0)
         {
-            var errno = Marshal.GetLastPInvokeError();
-            missing = errno is ENoent or ENotdir && !IsSymlink(path);
-            return errno switch
-            {
-                ENoent when IsSymlink(path) => $"is a dangling symlink (to '{new FileInfo(path).LinkTarget}')",
-                ENoent or ENotdir => "does not exist",
-                EAcces => "cannot be reached (permission denied on a directory above it)",
-                _ => $"cannot be examined (errno {errno})",
-            };
+            missing = true;
+            return "is an empty path";
         }
-        var type = BitConverter.ToUInt16(buffer, ModeOffset) & SIfmt;
-        return type switch
+        switch (FileKinds.Of(path, followLinks: true, out var errno))
         {
-            SIfreg => null,
-            SIfdir => "is a directory, not a regular file",
-            SIfifo => "is a FIFO, not a regular file",
-            SIfsock => "is a socket, not a regular file",
-            SIfchr => "is a character device, not a regular file",
-            SIfblk => "is a block device, not a regular file",
-            _ => "is not a regular file",
+            case FileKind.Regular:
+                return null;
+            case { } kind:
+                return $"is {FileKinds.Describe(kind)}, not a regular file";
+        }
+        missing = errno is FileKinds.ENoent or FileKinds.ENotdir && !IsSymlink(path);
+        return errno switch
+        {
+            FileKinds.ENoent when IsSymlink(path) => $"is a dangling symlink (to '{new FileInfo(path).LinkTarget}')",
+            FileKinds.ENoent or FileKinds.ENotdir => "does not exist",
+            FileKinds.EAcces => "cannot be reached (permission denied on a directory above it)",
+            _ => $"cannot be examined (errno {errno})",
         };
     }
 
     /// <summary>Something of that name is there, whatever it is (a dangling symlink included).</summary>
-    public static bool Exists(string path) => File.Exists(path) || Directory.Exists(path) || IsSymlink(path);
+    public static bool Exists(string path) => path.Length > 0 && (File.Exists(path) || Directory.Exists(path) || IsSymlink(path));
 
     private static bool IsSymlink(string path)
     {
         try
         {
-            return new FileInfo(path).LinkTarget is not null;
+            return path.Length > 0 && new FileInfo(path).LinkTarget is not null;
         }
         catch (IOException)
         {
             return false;
         }
     }
-
-    private static byte[] NulTerminated(string path) => Encoding.UTF8.GetBytes(path + "\0");
-
-    // struct statx has one layout on every Linux architecture; stx_mode is a u16 at offset 28.
-    private const int StatxSize = 256;
-    private const int ModeOffset = 28;
-    private const int AtFdCwd = -100;
-    private const uint StatxType = 0x1;
-    private const int SIfmt = 0xF000;
-    private const int SIfreg = 0x8000;
-    private const int SIfdir = 0x4000;
-    private const int SIfifo = 0x1000;
-    private const int SIfsock = 0xC000;
-    private const int SIfchr = 0x2000;
-    private const int SIfblk = 0x6000;
-    private const int ENoent = 2;
-    private const int EAcces = 13;
-    private const int ENotdir = 20;
-
-    [DllImport("libc", EntryPoint = "statx", SetLastError = true)]
-    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
-    private static extern int Statx(int dirfd, byte[] path, int flags, uint mask, [Out] byte[] buffer);
 }

@@ -84,6 +84,17 @@ public sealed class SubmitFacts : IDisposable
     }
 
     [Fact]
+    public async Task AnEmptySrpmPathIsRefusedWithoutAStackTrace()
+    {
+        var result = await _install.RunAsync("submit", "-s", "", "-a", "x86_64", "-t", "c7", "-d", ".el7");
+        Assert.Equal(2, result.ExitCode);
+        Assert.StartsWith("reimzul: ", result.StandardError, StringComparison.Ordinal);
+        Assert.Single(result.StandardError.TrimEnd().Split('\n'));
+        Assert.Contains("empty", result.StandardError, StringComparison.Ordinal);
+        await AssertNothingQueuedAsync();
+    }
+
+    [Fact]
     public async Task ADirectoryIsRefusedAsADirectory()
     {
         var directory = Path.Combine(_install.Sources, "dir-1.0-1.src.rpm");
