@@ -73,6 +73,9 @@ public sealed class MailSink : INotificationSink, IAsyncDisposable
         message.To.AddRange(to);
         message.Subject = BuildMail.Subject(buildEvent);
         message.Headers.Add("X-Reimzul-Build-Id", buildEvent.BuildId ?? "");
+        // One Message-ID per event: a mail sent again after a crash (sent, but not yet marked delivered) is a
+        // duplicate that mail clients and list software recognise and drop.
+        message.MessageId = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(EventKey.Of(buildEvent))))[..32] + "@reimzul";
         message.Body = new TextPart("plain") { Text = await BuildMail.BodyAsync(buildEvent, logs, ct) };
 
         await oneAtATime.WaitAsync(ct);

@@ -18,6 +18,7 @@ public sealed class OutboxDelivery(NotificationOutbox outbox, INotificationSink 
     // A notifier that does not hear of a new entry (one added by another process) still looks this often.
     private static readonly TimeSpan LongestSleep = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan PruneEvery = TimeSpan.FromHours(1);
+    private static readonly TimeSpan InFlightGrace = TimeSpan.FromSeconds(5);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -85,7 +86,11 @@ public sealed class OutboxDelivery(NotificationOutbox outbox, INotificationSink 
         }
         try
         {
-            await sink.EmitAsync(buildEvent, stoppingToken);
+            // A delivery under way when the notifier is asked to stop may finish (bounded): cut off between the
+            // server's acknowledgement and the mark below, it would be sent again by the next notifier.
+            using var inFlight = new CancellationTokenSource();
+            using var stopping = stoppingToken.Register(() => inFlight.CancelAfter(InFlightGrace));
+            await sink.EmitAsync(buildEvent, inFlight.Token);
         }
         catch (Exception ex) when (!(ex is OperationCanceledException && stoppingToken.IsCancellationRequested))
         {
@@ -95,7 +100,7 @@ public sealed class OutboxDelivery(NotificationOutbox outbox, INotificationSink 
             await outbox.MarkFailedAsync(entry.Id, ex.Message, decision.RetryAt, stoppingToken);
             return decision.Delay;
         }
-        await outbox.MarkDeliveredAsync(entry.Id, stoppingToken);
+        await outbox.MarkDeliveredAsync(entry.Id, CancellationToken.None);
         if (schedule.Failures > 0)
         {
             logger.LogInformation("{Sink}: delivering again after {Failures} failed tries", sink.Name, schedule.Failures);

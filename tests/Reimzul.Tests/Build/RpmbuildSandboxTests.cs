@@ -21,7 +21,10 @@ public sealed class RpmbuildSandboxTests : IDisposable
 
     public RpmbuildSandboxTests()
     {
-        _hostDir = Path.Combine(AppContext.BaseDirectory, $"sandbox-escape-{_marker}");
+        // The sandbox has /tmp and /var/tmp of its own: a checkout under /tmp would not be the host's there.
+        var underPrivateTmp = AppContext.BaseDirectory.StartsWith("/tmp/", StringComparison.Ordinal)
+            || AppContext.BaseDirectory.StartsWith("/var/tmp/", StringComparison.Ordinal);
+        _hostDir = Path.Combine(underPrivateTmp ? "/var/cache" : AppContext.BaseDirectory, $"reimzul-sandbox-escape-{_marker}");
         Directory.CreateDirectory(_hostDir);
         File.SetUnixFileMode(_hostDir, (UnixFileMode)0b111_111_111);
         _listener.Start();
