@@ -28,9 +28,11 @@ namespace Reimzul.ResultStores;
 /// the files differ, or rsync cannot work at all, <see cref="RsyncTransferException"/> is thrown, so the
 /// worker never announces a result that did not arrive. Staging dirs of results that never arrived stay
 /// behind; the bstore ages them out (see systemd/reimzul.tmpfiles.conf).
-/// Timestamps are reserved in the module too (<see cref="ReserveTimestampAsync"/>). What a daemon cannot do is check
-/// the packages of a result against the target's other builds: in rsync mode a resubmit of a published package is
-/// not refused, and <c>replace</c> moves nothing. Use bstore's HTTP uploads where that matters.
+/// Timestamps are reserved in the module too (<see cref="ReserveTimestampAsync"/>), and so is each package of a result
+/// before it is published (<see cref="ClaimPackagesAsync"/>): a package another build of the target publishes is refused
+/// with <see cref="InvalidDataException"/>, as by the local store, unless <see cref="StoredResult.Replace"/> asks to move
+/// that build to <c>attic/</c>. A claim left by a store that failed and could not take it back holds the package while
+/// that build's timestamp dir is in the repo; the build's own redelivery reuses it.
 /// </summary>
 public sealed class RsyncResultStore : IResultStore
 {
