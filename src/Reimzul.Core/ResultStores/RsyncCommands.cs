@@ -41,9 +41,23 @@ internal sealed class RsyncCommands(RsyncOptions options, string moduleUrl)
     public ProcessSpec Verify(string sourceDir, string finalPath) =>
         Spec(["--recursive", "--checksum", "--delete", "--dry-run", "--out-format=" + DifferenceMarker + "%i %n", Source(sourceDir), Url(finalPath)]);
 
-    /// <summary>Deletes <c>STAGING/ID</c> and nothing else: the only entry not excluded, absent from the (empty) source.</summary>
-    public ProcessSpec RemoveStaging(string emptyDir, string stagingRoot, string stagingId) =>
-        Spec(["--recursive", "--delete", $"--include=/{stagingId}/***", "--exclude=*", Source(emptyDir), Url(stagingRoot)]);
+    /// <summary>Deletes <c>PARENT/NAME</c> (a file or a whole dir) and nothing else: the only entry not excluded, absent from the (empty) source.</summary>
+    public ProcessSpec RemoveEntry(string emptyDir, string parent, string name) =>
+        Spec(["--recursive", "--delete", $"--include=/{name}", $"--include=/{name}/***", "--exclude=*", Source(emptyDir), Url(parent)]);
+
+    /// <summary>A dir of the module, with its files' times (so <see cref="UploadLinked"/> can link rather than copy), into <paramref name="localDir"/>.</summary>
+    public ProcessSpec DownloadTree(string remoteDir, string localDir) =>
+        Spec(["--recursive", "--times", Url(remoteDir), Source(localDir)]);
+
+    /// <summary>
+    /// <paramref name="sourceDir"/> to <paramref name="remoteDir"/>, hard-linking each file that <paramref name="linkFrom"/> (in the module)
+    /// holds identical: how a dir is copied inside a module that cannot rename or copy.
+    /// </summary>
+    public ProcessSpec UploadLinked(string sourceDir, string remoteDir, string linkFrom)
+    {
+        var up = string.Concat(Enumerable.Repeat("../", remoteDir.Split('/').Length));
+        return Spec([.. Attributes, "--mkpath", "--link-dest=" + up + linkFrom, Source(sourceDir), Url(remoteDir)]);
+    }
 
     /// <summary>One file of the module into <paramref name="localDir"/>; exits 23 ("No such file") when it is not there.</summary>
     public ProcessSpec Download(string remoteFile, string localDir) =>

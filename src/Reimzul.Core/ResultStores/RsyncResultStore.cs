@@ -3,7 +3,10 @@ using Microsoft.Extensions.Logging;
 using Reimzul.Config;
 using Reimzul.Files;
 using Reimzul.Processes;
+using Reimzul.Protocol;
 using Reimzul.Retry;
+using Reimzul.Rpm;
+using Reimzul.Validation;
 using Reimzul.Worker;
 
 namespace Reimzul.ResultStores;
@@ -25,13 +28,18 @@ namespace Reimzul.ResultStores;
 /// the files differ, or rsync cannot work at all, <see cref="RsyncTransferException"/> is thrown, so the
 /// worker never announces a result that did not arrive. Staging dirs of results that never arrived stay
 /// behind; the bstore ages them out (see systemd/reimzul.tmpfiles.conf).
-/// Timestamps are reserved in the module too (<see cref="ReserveTimestampAsync"/>). What a daemon cannot do is check
-/// the packages of a result against the target's other builds: in rsync mode a resubmit of a published package is
-/// not refused, and <c>replace</c> moves nothing. Use bstore's HTTP uploads where that matters.
+/// Timestamps are reserved in the module too (<see cref="ReserveTimestampAsync"/>), and so is each package of a result
+/// before it is published (<see cref="ClaimPackagesAsync"/>): a package another build of the target publishes is refused
+/// with <see cref="InvalidDataException"/>, as by the local store, unless <see cref="StoredResult.Replace"/> asks to move
+/// that build to <c>attic/</c>. A claim left by a store that failed and could not take it back holds the package while
+/// that build's timestamp dir is in the repo; the build's own redelivery reuses it.
 /// </summary>
 public sealed class RsyncResultStore : IResultStore
 {
     private const string RepoDir = "repo";
+
+    // Next to repo/, as the local store's: where replaced builds go, out of createrepo_c's reach.
+    private const string AtticDir = "attic";
 
     // Next to repo/, as the local store's staging dir: same filesystem, so publishing links rather than copies.
     private const string StagingRoot = ".staging";
@@ -86,6 +94,13 @@ public sealed class RsyncResultStore : IResultStore
             throw new DirectoryNotFoundException($"result dir {source} does not exist");
         }
 
+        if (ResultManifests.FindLink(source) is { } link)
+        {
+            throw new InvalidDataException($"result dir {source}: {link}; a result is regular files only");
+        }
+
+        var owner = OwnerOf(result);
+        var claims = await ClaimPackagesAsync(result, source, owner, cancellationToken);
         var stagingId = Guid.NewGuid().ToString("N");
         var stagingPath = StagingRoot + "/" + stagingId;
         var schedule = _retry.Start(_time);
@@ -97,6 +112,7 @@ public sealed class RsyncResultStore : IResultStore
                 if (failure.ExitCode != CouldNotStart)
                 {
                     await RemoveStagingAsync(stagingId, cancellationToken);
+                    await ReleaseAsync(claims, claims.Placed, cancellationToken);
                 }
                 var tries = decision is null ? "" : " " + decision.GiveUpReason;
                 throw new RsyncTransferException($"{result.PkgName} {result.Evr}.{result.Arch} for {result.Target} did not arrive at {_commands.Url(finalPath)}{tries}: {failure.Describe()}");
@@ -108,6 +124,7 @@ public sealed class RsyncResultStore : IResultStore
 
         // The result has arrived: a stop asked for now must not turn that into a failure.
         await RemoveStagingAsync(stagingId, CancellationToken.None);
+        await RecordClaimsAsync(claims);
         try
         {
             Directory.Delete(source, recursive: true);
@@ -162,6 +179,181 @@ public sealed class RsyncResultStore : IResultStore
         }
         throw new RsyncTransferException($"{pkgName} has builds in every second of the day after {reservation.ProposedTimestamp} at {_moduleUrl}/{RepoDir}/{target}");
     }
+
+    /// <summary>
+    /// Claims each package of the result for its build before anything is published, by marker as timestamps are reserved:
+    /// the build leaves <see cref="TargetLedger.ClaimMarker"/> in <c>repo/TARGET/.reimzul/nevras/KEY.claims/</c>, then lists it.
+    /// Another build's marker there, or the local store's claim file <c>nevras/KEY</c> naming another build, holds the package
+    /// while that build's dir is in the repo. A held package refuses the result; with <see cref="StoredResult.Replace"/> a build
+    /// that has published it moves to <c>attic/</c>, but one still publishing (its result not yet arrived) refuses even then:
+    /// of two builds racing for one package, the one that listed after both markers arrived sees the other, so at most one wins.
+    /// </summary>
+    /// <exception cref="InvalidDataException">Another build of the target holds one of the packages (<see cref="ResultManifests.AlreadyPublishedWords"/>).</exception>
+    private async Task<Claims> ClaimPackagesAsync(StoredResult result, string source, string owner, CancellationToken cancellationToken)
+    {
+        var build = TargetLedger.BuildOf(owner);
+        var marker = TargetLedger.ClaimMarker(build);
+        var packages = PackagesIn(source);
+        var placed = new List<string>();
+        var claims = new Claims(result.Target, owner, packages, placed);
+        var published = new List<(string Nevra, string Build)>();
+        (string Nevra, string Build)? inFlight = null;
+        foreach (var nevra in packages)
+        {
+            var claimsDir = ClaimsDir(result.Target, nevra);
+            if ((await ListAsync(claimsDir, cancellationToken))?.Contains(marker) != true)
+            {
+                await UploadTextAsync(claimsDir + "/" + marker, TargetLedger.ClaimText(owner, nevra), cancellationToken);
+                placed.Add(nevra);
+            }
+            List<string> holders = [];
+            foreach (var name in await ListAsync(claimsDir, cancellationToken) ?? [])
+            {
+                if (name != marker && await DownloadTextAsync(claimsDir + "/" + name, cancellationToken) is { } text)
+                {
+                    holders.Add(text);
+                }
+            }
+            if (await DownloadTextAsync(ClaimFile(result.Target, nevra), cancellationToken) is { } local)
+            {
+                holders.Add(local);
+            }
+            foreach (var other in holders.Select(text => text.Split('\n')[0].Trim()).Where(o => IsOwner(o) && TargetLedger.BuildOf(o) != build).Distinct(StringComparer.Ordinal))
+            {
+                var otherBuild = TargetLedger.BuildOf(other);
+                if (await ListAsync($"{RepoDir}/{result.Target}/{other}", cancellationToken) is not null)
+                {
+                    published.Add((nevra, otherBuild));
+                }
+                else if (await ListAsync($"{RepoDir}/{result.Target}/{otherBuild}", cancellationToken) is not null)
+                {
+                    inFlight ??= (nevra, otherBuild);
+                }
+            }
+        }
+
+        if (inFlight is not null || (published.Count > 0 && !result.Replace))
+        {
+            var (nevra, holder) = inFlight ?? published[0];
+            await ReleaseAsync(claims, placed, cancellationToken);
+            throw new InvalidDataException(ResultManifests.AlreadyPublished(nevra, result.Target, holder));
+        }
+        foreach (var replaced in published.Select(p => p.Build).Distinct(StringComparer.Ordinal))
+        {
+            await MoveToAtticAsync(result.Target, replaced, cancellationToken);
+        }
+        return claims;
+    }
+
+    /// <summary>Best effort: takes back the markers this store left, so a result that never arrived holds no package.</summary>
+    private async Task ReleaseAsync(Claims claims, IReadOnlyList<string> nevras, CancellationToken cancellationToken)
+    {
+        foreach (var nevra in nevras)
+        {
+            await RemoveAsync(ClaimsDir(claims.Target, nevra), TargetLedger.ClaimMarker(TargetLedger.BuildOf(claims.Owner)), cancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// Writes the claim files the local store reads (<c>nevras/KEY</c>), so a bstore storing HTTP uploads refuses what this
+    /// build published. Best effort: the markers hold the packages for the rsync stores whatever happens here.
+    /// </summary>
+    private async Task RecordClaimsAsync(Claims claims)
+    {
+        foreach (var nevra in claims.Packages)
+        {
+            try
+            {
+                await UploadTextAsync(ClaimFile(claims.Target, nevra), TargetLedger.ClaimText(claims.Owner, nevra), CancellationToken.None);
+            }
+            catch (RsyncTransferException ex)
+            {
+                _logger.LogWarning("stored {Owner} of {Target} but could not record its claim of {Nevra}: {Reason}", claims.Owner, claims.Target, nevra, ex.Message);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Takes build <paramref name="build"/> (<c>PKGNAME/TIMESTAMP</c>) of <paramref name="target"/> out of the repo into
+    /// <c>attic/TARGET/PKGNAME/TIMESTAMP/</c> (as the local store does; the module holds both), so createrepo_c's next run drops
+    /// it. A daemon cannot rename, so the build is fetched, sent to the attic hard-linked to the repo's files, and deleted.
+    /// </summary>
+    private async Task MoveToAtticAsync(string target, string build, CancellationToken cancellationToken)
+    {
+        var from = $"{RepoDir}/{target}/{build}";
+        var pkgName = build.Split('/')[0];
+        var timestamp = build.Split('/')[1];
+        var atticPkg = $"{AtticDir}/{target}/{pkgName}";
+        var taken = await ListAsync(atticPkg, cancellationToken) ?? [];
+        var name = timestamp;
+        for (var n = 2; taken.Contains(name); n++)
+        {
+            name = timestamp + "." + n.ToString(CultureInfo.InvariantCulture);
+        }
+        var local = Directory.CreateTempSubdirectory("reimzul-rsync-");
+        try
+        {
+            var copy = Path.Combine(local.FullName, "build");
+            Directory.CreateDirectory(copy);
+            await QueryAsync("fetch replaced build", _commands.DownloadTree(from, copy), cancellationToken);
+            await QueryAsync("move to attic", _commands.UploadLinked(copy, atticPkg + "/" + name, from), cancellationToken);
+        }
+        finally
+        {
+            local.Delete(recursive: true);
+        }
+        await RemoveAsync($"{RepoDir}/{target}/{pkgName}", timestamp, cancellationToken);
+        _logger.LogWarning("replaced build {Build} of {Target}: moved out of the repo to {Attic}", build, target, _commands.Url(atticPkg + "/" + name));
+    }
+
+    /// <summary>Deletes <paramref name="name"/> (a file or a dir) from <paramref name="parent"/> in the module.</summary>
+    private async Task RemoveAsync(string parent, string name, CancellationToken cancellationToken)
+    {
+        var empty = Directory.CreateTempSubdirectory("reimzul-rsync-");
+        try
+        {
+            await QueryAsync("remove", _commands.RemoveEntry(empty.FullName, parent, name), cancellationToken);
+        }
+        finally
+        {
+            empty.Delete(recursive: true);
+        }
+    }
+
+    /// <summary>The NEVRA of every RPM of the result, from its header; a file that is not one cannot be indexed, so it claims nothing.</summary>
+    private static List<string> PackagesIn(string source)
+    {
+        var packages = new List<string>();
+        foreach (var rpm in Directory.EnumerateFiles(source, "*.rpm", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
+        {
+            try
+            {
+                packages.Add(TargetLedger.Nevra(RpmHeaderReader.Read(rpm)));
+            }
+            catch (RpmFormatException)
+            {
+                continue;
+            }
+        }
+        return [.. packages.Distinct(StringComparer.Ordinal)];
+    }
+
+    /// <summary>Whether a claim names a result dir (<c>PKGNAME/TIMESTAMP/EVR.ARCH</c>); what names none claims nothing, and never becomes a path.</summary>
+    private static bool IsOwner(string owner) =>
+        owner.Split('/') is [var pkgName, var timestamp, var evrArch]
+        && InputRules.TryValidatePathComponent("pkgname", pkgName, out _)
+        && InputRules.TryValidatePathComponent("timestamp", timestamp, out _)
+        && InputRules.TryValidatePathComponent("evr.arch", evrArch, out _);
+
+    private static string ClaimFile(string target, string nevra) => $"{RepoDir}/{target}/.reimzul/nevras/{TargetLedger.ClaimKey(nevra)}";
+
+    private static string ClaimsDir(string target, string nevra) => ClaimFile(target, nevra) + ".claims";
+
+    /// <summary><c>PKGNAME/TIMESTAMP/EVR.ARCH</c>: the result dir relative to its target, as the ledger names an owner.</summary>
+    private static string OwnerOf(StoredResult result) => $"{result.PkgName}/{result.Timestamp}/{result.Evr}.{result.Arch}";
+
+    /// <summary>The packages of a result, and those this store left a marker for (not there before).</summary>
+    private sealed record Claims(string Target, string Owner, IReadOnlyList<string> Packages, List<string> Placed);
 
     /// <exception cref="RsyncTransferException">The daemon stayed unreachable.</exception>
     public async Task<StoredOutcome?> FindStoredAsync(ResultPlace place, CancellationToken cancellationToken)
@@ -285,7 +477,7 @@ public sealed class RsyncResultStore : IResultStore
             var empty = Directory.CreateTempSubdirectory("reimzul-rsync-");
             try
             {
-                var (failure, _) = await RunAsync("remove staging", _commands.RemoveStaging(empty.FullName, StagingRoot, stagingId), cancellationToken);
+                var (failure, _) = await RunAsync("remove staging", _commands.RemoveEntry(empty.FullName, StagingRoot, stagingId), cancellationToken);
                 if (failure is not null)
                 {
                     _logger.LogWarning("could not remove {Staging} on the bstore: {Failure}", staging, failure.Describe());

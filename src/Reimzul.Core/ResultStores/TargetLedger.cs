@@ -14,6 +14,8 @@ namespace Reimzul.ResultStores;
 /// <item><c>builds/KEY</c> — the timestamp reserved for a build id and package, so a redelivered job gets it back;</item>
 /// <item><c>nevras/KEY</c> — which result dir publishes each binary or source package (name, epoch, version, release,
 /// arch) of the target, so no package is ever indexed twice.</item>
+/// <item><c>nevras/KEY.claims/</c> — the claims of the rsync store, which cannot lock: one <see cref="ClaimMarker"/> per build
+/// (<see cref="RsyncResultStore"/>); it writes <c>nevras/KEY</c> too once the result is published.</item>
 /// </list>
 /// A reserved timestamp dir holds <see cref="ReservationMarker"/> (hidden, not served, not indexed). Keys are hashes: build ids and package names come from messages and RPM headers, and never become paths.
 /// A claim whose result dir is gone (replaced, or its result never arrived) is free again.
@@ -119,7 +121,7 @@ internal sealed class TargetLedger
             Directory.CreateDirectory(Path.Combine(ledger._ledger, "nevras"));
             foreach (var nevra in packages)
             {
-                DurableFiles.WriteAllText(ClaimFile(nevra), owner + "\n" + nevra + "\n");
+                DurableFiles.WriteAllText(ClaimFile(nevra), ClaimText(owner, nevra));
             }
         }
 
@@ -157,6 +159,15 @@ internal sealed class TargetLedger
     public static string ReservationMarker(string buildId) => ".reserved-" + Key(buildId);
 
     public static string BuildRecordKey(string pkgName, string buildId) => Key(pkgName + "\n" + buildId);
+
+    /// <summary>The name of <paramref name="nevra"/>'s claim file under <c>nevras/</c>.</summary>
+    public static string ClaimKey(string nevra) => Key(nevra);
+
+    /// <summary>The marker build <paramref name="build"/> (<c>PKGNAME/TIMESTAMP</c>) leaves in <c>nevras/KEY.claims/</c>.</summary>
+    public static string ClaimMarker(string build) => ".claim-" + Key(build);
+
+    /// <summary>What a claim file holds: the result dir publishing the package, then the package.</summary>
+    public static string ClaimText(string owner, string nevra) => owner + "\n" + nevra + "\n";
 
     private static string Key(string text) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)))[..32];
 }
