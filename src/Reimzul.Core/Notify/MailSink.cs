@@ -1,3 +1,5 @@
+using System.Net.Security;
+using System.Security.Cryptography.X509Certificates;
 using MailKit;
 using MailKit.Net.Smtp;
 using MailKit.Security;
@@ -105,7 +107,7 @@ public sealed class MailSink : INotificationSink, IAsyncDisposable
             return client;
         }
         await DropConnectionAsync();
-        var smtp = new RecipientTolerantSmtpClient(logger) { Timeout = 30_000 };
+        var smtp = new RecipientTolerantSmtpClient(logger) { Timeout = 30_000, ServerCertificateValidationCallback = RevocationSoftFail };
         try
         {
             await smtp.ConnectAsync(options.SmtpHost, options.SmtpPort, options.StartTls ? SecureSocketOptions.StartTls : SecureSocketOptions.None, ct);
@@ -143,6 +145,14 @@ public sealed class MailSink : INotificationSink, IAsyncDisposable
         client.Dispose();
         client = null;
     }
+
+    // MailKit checks revocation and, by default, refuses a certificate whose revocation cannot be learned, which is
+    // every certificate of a private CA without a CRL. Like a browser, a relay is refused when its certificate is
+    // revoked, untrusted or for another name, and taken when only the revocation status is unknown.
+    private static bool RevocationSoftFail(object sender, X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors) =>
+        errors == SslPolicyErrors.None
+        || (errors == SslPolicyErrors.RemoteCertificateChainErrors && chain is not null
+            && chain.ChainStatus.All(s => s.Status is X509ChainStatusFlags.NoError or X509ChainStatusFlags.RevocationStatusUnknown or X509ChainStatusFlags.OfflineRevocation));
 
     private static MailboxAddress? TryAddress(string text) =>
         MailboxAddress.TryParse(text, out var mailbox) && mailbox.Address.Contains('@', StringComparison.Ordinal) && !mailbox.Address.EndsWith('@') && !mailbox.Address.StartsWith('@')

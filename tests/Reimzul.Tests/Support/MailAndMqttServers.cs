@@ -27,19 +27,77 @@ public sealed class SmtpTestServer : IAsyncDisposable
 
     public static async Task<SmtpTestServer> StartAsync()
     {
-        if (!File.Exists(Python) || !Directory.Exists("/usr/lib/python3/dist-packages/aiosmtpd"))
-        {
-            throw new InvalidOperationException("aiosmtpd is not installed (apt-get install python3-aiosmtpd)");
-        }
+        RequireAiosmtpd();
         var server = new SmtpTestServer { Port = BeanstalkdServer.FreePort() };
         await server.StartAgainAsync();
         return server;
     }
 
+    /// <summary>
+    /// A server that offers STARTTLS with <paramref name="certificate"/>, refuses mail before it and before AUTH, and
+    /// takes only <paramref name="user"/> with the first line of <paramref name="passwordFile"/>. Every AUTH it sees is
+    /// written to <see cref="AuthAttempts"/>.
+    /// </summary>
+    public static async Task<SmtpTestServer> StartSecureAsync(TlsPair certificate, string user, string passwordFile)
+    {
+        RequireAiosmtpd();
+        var server = new SmtpTestServer { Port = BeanstalkdServer.FreePort() };
+        var script = server.dir.Combine("secure_smtpd.py");
+        await File.WriteAllTextAsync(script, SecureServerScript);
+        server.arguments = [script, "127.0.0.1", server.Port.ToString(CultureInfo.InvariantCulture), server.Maildir,
+            certificate.CertPath, certificate.KeyPath, user, passwordFile, server.AuthLog];
+        await server.StartAgainAsync();
+        return server;
+    }
+
+    // aiosmtpd's Controller, as its documentation shows for STARTTLS and AUTH; the arguments come as argv, never through a shell.
+    private const string SecureServerScript = """
+        import ssl, sys, threading
+        from aiosmtpd.controller import Controller
+        from aiosmtpd.handlers import Mailbox
+        from aiosmtpd.smtp import AuthResult, LoginPassword
+
+        host, port, maildir, cert, key, user, password_file, auth_log = sys.argv[1:]
+        with open(password_file) as f:
+            expected = f.readline().strip()
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(cert, key)
+
+        def authenticate(server, session, envelope, mechanism, auth_data):
+            if not isinstance(auth_data, LoginPassword):
+                return AuthResult(success=False, handled=False)
+            login = auth_data.login.decode()
+            password = auth_data.password.decode()
+            with open(auth_log, "a") as log:
+                log.write(f"{mechanism} {login} {password}\n")
+            return AuthResult(success=(login == user and password == expected), handled=False)
+
+        controller = Controller(Mailbox(maildir), hostname=host, port=int(port), tls_context=context,
+                                require_starttls=True, auth_required=True, auth_require_tls=True, authenticator=authenticate)
+        controller.start()
+        print("listening", flush=True)
+        threading.Event().wait()
+        """;
+
+    /// <summary>Each AUTH the secure server saw, a line <c>MECHANISM login password</c>.</summary>
+    public IReadOnlyList<string> AuthAttempts => File.Exists(AuthLog) ? File.ReadAllLines(AuthLog) : [];
+
+    private string AuthLog => dir.Combine("auth.log");
+
+    private string[]? arguments;
+
+    private static void RequireAiosmtpd()
+    {
+        if (!File.Exists(Python) || !Directory.Exists("/usr/lib/python3/dist-packages/aiosmtpd"))
+        {
+            throw new InvalidOperationException("aiosmtpd is not installed (apt-get install python3-aiosmtpd)");
+        }
+    }
+
     public async Task StartAgainAsync()
     {
         process = new RunningProcess(new ProcessSpec(Python,
-            ["-m", "aiosmtpd", "-n", "-l", $"127.0.0.1:{Port.ToString(CultureInfo.InvariantCulture)}", "-c", "aiosmtpd.handlers.Mailbox", Maildir]));
+            arguments ?? ["-m", "aiosmtpd", "-n", "-l", $"127.0.0.1:{Port.ToString(CultureInfo.InvariantCulture)}", "-c", "aiosmtpd.handlers.Mailbox", Maildir]));
         await Eventually.WaitAsync(() => BeanstalkdServer.AcceptsAsync(Port), TimeSpan.FromSeconds(20), () => $"aiosmtpd did not listen on {Port}:\n{process.Describe()}");
     }
 
