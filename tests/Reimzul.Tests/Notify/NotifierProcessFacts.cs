@@ -67,14 +67,6 @@ public sealed class NotifierProcessFacts : IAsyncLifetime, IDisposable
         }
     }
 
-    private static void AssertEachOnceButOneInFlight(List<string?> expected, List<(string? Id, string Content)> arrived)
-    {
-        Assert.Equal(expected, arrived.Select(a => a.Id).Distinct().Order(StringComparer.Ordinal).ToList());
-        var twice = arrived.GroupBy(a => a.Id).Where(g => g.Count() > 1).ToList();
-        Assert.True(twice.Count <= 1 && twice.All(g => g.Count() == 2 && g.Select(a => a.Content).Distinct().Count() == 1),
-            "more than the one delivery in flight at the kill came twice, or a repeat differs: " + string.Join(", ", twice.Select(g => $"{g.Key} ×{g.Count()}")));
-    }
-
     private List<string?> MailedIds() => [.. smtp.Messages().Select(m => m.Headers["X-Reimzul-Build-Id"])];
 
     [Fact]
@@ -108,8 +100,8 @@ public sealed class NotifierProcessFacts : IAsyncLifetime, IDisposable
         // delivery each sink had in flight may then be sent again by the next notifier, as the same message (same
         // Message-ID, same payload) that receivers can drop. Nothing else comes twice.
         var expected = Enumerable.Range(0, Events).Select(i => (string?)$"p-{i}").Order(StringComparer.Ordinal).ToList();
-        AssertEachOnceButOneInFlight(expected, [.. smtp.Messages().Select(m => (m.Headers["X-Reimzul-Build-Id"], m.Headers["Message-ID"] ?? ""))]);
-        AssertEachOnceButOneInFlight(expected, [.. subscriber.Payloads.Select(p => (JsonDocument.Parse(p).RootElement.GetProperty("build_id").GetString(), p))]);
+        DeliveryAssert.EachOnceButInFlight(expected, [.. smtp.Messages().Select(m => (m.Headers["X-Reimzul-Build-Id"], m.Headers["Message-ID"] ?? ""))], inFlight: 1);
+        DeliveryAssert.EachOnceButInFlight(expected, [.. subscriber.Payloads.Select(p => (JsonDocument.Parse(p).RootElement.GetProperty("build_id").GetString(), p))], inFlight: 1);
         Assert.All(smtp.Messages(), m => Assert.Equal("dev@example.org", m.Headers["X-RcptTo"]));
 
         var after = await install.RunAsync("stats");
