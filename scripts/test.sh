@@ -17,11 +17,12 @@ for project in tests/*/*.csproj; do
         --logger "trx;LogFileName=$name.trx" --results-directory "$results" "$@" || status=1
 done
 
-# Sum the counters of every TRX file: dotnet test prints a summary per project only.
+# Sum the counters of every TRX file: dotnet test prints a summary per project only. A skipped test is
+# counted in "total" but not in "executed" (its "notExecuted" counter stays 0).
 read -r passed failed skipped < <(
     cat "$results"/*.trx 2>/dev/null | grep -o '<Counters [^>]*>' | awk '
         { for (i = 1; i <= NF; i++) { split($i, kv, "="); gsub(/"/, "", kv[2]); c[kv[1]] += kv[2] } }
-        END { printf "%d %d %d\n", c["passed"], c["failed"] + c["error"] + c["timeout"] + c["aborted"], c["notExecuted"] + c["inconclusive"] }')
+        END { printf "%d %d %d\n", c["passed"], c["failed"] + c["error"] + c["timeout"] + c["aborted"], c["total"] - c["executed"] + c["inconclusive"] }')
 
 if [[ -z "${passed:-}" || "$passed" -eq 0 && "$failed" -eq 0 ]]; then
     echo "0 passed, 1 failed"
