@@ -213,6 +213,19 @@ public sealed class BuildWorker(
         }
         catch (Exception ex) when (IsPermanentStoreError(ex))
         {
+            // Another delivery of this very build (the job came back while this one built, e.g. after a lost queue
+            // session) may have stored first: its result stands, and this build did not fail.
+            if (await StoredByThisBuildAsync(ev) is { } earlier)
+            {
+                logger.LogInformation("{Pkg} {Arch} for {Target}, timestamp {Timestamp}: another delivery of build {BuildId} stored it first; announcing that result",
+                    ev.PkgName, ev.Arch, ev.Target, ev.Timestamp, ev.BuildId);
+                await AnnounceAsync(ev with { Status = earlier.Status, Reason = earlier.Reason, DurationSeconds = earlier.DurationSeconds });
+                if (earlier.Status == BuildStatus.Success)
+                {
+                    await RequestRepoAsync(ev);
+                }
+                return null;
+            }
             // Building again would meet the same refusal: the build ends here, and the submitter reads why.
             var reason = $"results could not be stored: {ex.Message}";
             logger.LogError("{Pkg} {Arch} for {Target}: {Reason}", ev.PkgName, ev.Arch, ev.Target, reason);
@@ -227,6 +240,21 @@ public sealed class BuildWorker(
             await RequestRepoAsync(ev);
         }
         return null;
+    }
+
+    /// <summary>What the store holds at this build's place, when this build id stored it; null when not, or unknown.</summary>
+    private async Task<StoredOutcome?> StoredByThisBuildAsync(BuildEvent ev)
+    {
+        try
+        {
+            var stored = await resultStore.FindStoredAsync(new ResultPlace(ev.Target, ev.PkgName, ev.Timestamp, ev.Evr, ev.Arch), CancellationToken.None);
+            return stored is not null && stored.BuildId == ev.BuildId ? stored : null;
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            logger.LogWarning("{Pkg} {Arch} for {Target}: cannot tell whether another delivery stored it: {Message}", ev.PkgName, ev.Arch, ev.Target, ex.Message);
+            return null;
+        }
     }
 
     /// <summary>

@@ -21,6 +21,9 @@ public sealed class RecordingResultStore(IResultStore inner) : IResultStore
     /// <summary>When set, stores throw this (after being recorded).</summary>
     public Exception? FailWith { get; set; }
 
+    /// <summary>When set, runs before a store reaches the real one: e.g. another delivery of the same build storing first.</summary>
+    public Func<StoredResult, IResultStore, Task>? BeforeStore { get; set; }
+
     /// <summary>When set, reservations throw this (after being recorded).</summary>
     public Exception? FailReservationsWith { get; set; }
 
@@ -38,6 +41,10 @@ public sealed class RecordingResultStore(IResultStore inner) : IResultStore
         if (FailWith is { } failure)
         {
             throw failure;
+        }
+        if (BeforeStore is { } before)
+        {
+            await before(result, inner);
         }
         await inner.StoreAsync(result, cancellationToken);
     }

@@ -99,6 +99,35 @@ public sealed class BuildWorkerPublicationFacts : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task ADeliveryThatFindsItsPlaceTakenByAnotherDeliveryOfTheSameBuildAnnouncesThatResultNotAFailure()
+    {
+        // A queue session lost mid-build releases the job: a second worker builds the same build (same build id, same
+        // timestamp) and stores first. The first worker's store is then refused, yet the build did not fail.
+        await SrpmFactory.BuildAsync(SrpmFactory.NoarchSpec("hello-race"), _bench.Paths.Incoming);
+        await _bench.PutAsync("hello-race-1.0-1.src.rpm", buildId: "build-race");
+        _store.BeforeStore = async (result, inner) =>
+        {
+            _store.BeforeStore = null;
+            var other = result.ResultDir + ".other";
+            Directory.CreateDirectory(other);
+            foreach (var file in Directory.GetFiles(result.ResultDir))
+            {
+                File.Copy(file, Path.Combine(other, Path.GetFileName(file)));
+            }
+            await File.AppendAllTextAsync(Path.Combine(other, "build.log"), "built by the other delivery\n");
+            await inner.StoreAsync(result with { ResultDir = other }, CancellationToken.None);
+        };
+
+        await _bench.StartWorkerAsync(_store);
+        var events = await EventsAsync(2);
+        await _bench.Probe.WaitUntilAllDeletedAsync("x86_64", putCount: 1);
+
+        Assert.Equal([BuildStatus.Building, BuildStatus.Success], events.Select(e => e.Status));
+        Assert.Null(events[1].Reason);
+        Assert.Equal(["hello-race-1.0-1.el7.noarch"], await RepoListingAsync());
+    }
+
+    [Fact]
     public async Task AWorkerThatGivesUpAnnouncingLeavesTheJobToARedeliveryThatAnnouncesTheStoredResultWithoutBuilding()
     {
         await SrpmFactory.BuildAsync(SrpmFactory.NoarchSpec("hello-later"), _bench.Paths.Incoming);
