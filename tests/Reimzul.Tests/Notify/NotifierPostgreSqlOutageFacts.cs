@@ -28,30 +28,13 @@ public sealed class NotifierPostgreSqlOutageFacts : IAsyncLifetime, IDisposable
         database = await postgres.CreateDatabaseAsync();
         smtp = await SmtpTestServer.StartAsync();
         broker = await MosquittoTestBroker.StartAsync(pki);
-        var client = pki.Client("notifier");
         install = new Installation($"""
             [history]
             backend = postgresql
             url = {database}
             password_file = {postgres.PasswordFile}
 
-            [mail]
-            notifications = yes
-            mail_from = reimzul@build.example.org
-            smtp_host = 127.0.0.1
-            smtp_port = {smtp.Port.ToString(CultureInfo.InvariantCulture)}
-
-            [mail_rcpts]
-            x86_64 = dev@example.org
-
-            [mqtt]
-            notifications = yes
-            host = 127.0.0.1
-            port = {broker.Port.ToString(CultureInfo.InvariantCulture)}
-            ca_cert = {pki.CaCertPath}
-            tls_cert = {client.CertPath}
-            tls_key = {client.KeyPath}
-            topic = reimzul
+            {NotifierSinkConfig.For(smtp, broker, pki, "dev@example.org")}
             """);
     }
 

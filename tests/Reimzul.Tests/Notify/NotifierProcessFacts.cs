@@ -22,26 +22,7 @@ public sealed class NotifierProcessFacts : IAsyncLifetime, IDisposable
     {
         smtp = await SmtpTestServer.StartAsync();
         broker = await MosquittoTestBroker.StartAsync(pki);
-        var client = pki.Client("notifier");
-        install = new Installation($"""
-            [mail]
-            notifications = yes
-            mail_from = reimzul@build.example.org
-            smtp_host = 127.0.0.1
-            smtp_port = {smtp.Port.ToString(CultureInfo.InvariantCulture)}
-
-            [mail_rcpts]
-            x86_64 = dev@example.org, not-an-address
-
-            [mqtt]
-            notifications = yes
-            host = 127.0.0.1
-            port = {broker.Port.ToString(CultureInfo.InvariantCulture)}
-            ca_cert = {pki.CaCertPath}
-            tls_cert = {client.CertPath}
-            tls_key = {client.KeyPath}
-            topic = reimzul
-            """);
+        install = new Installation(NotifierSinkConfig.For(smtp, broker, pki, "dev@example.org, not-an-address"));
     }
 
     public async Task DisposeAsync()

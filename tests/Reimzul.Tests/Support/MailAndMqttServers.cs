@@ -287,3 +287,31 @@ public sealed class MqttTestSubscriber(RunningProcess process) : IAsyncDisposabl
         await process.DisposeAsync();
     }
 }
+
+/// <summary>The <c>[mail]</c>, <c>[mail_rcpts]</c> and <c>[mqtt]</c> sections of a notifier that mails through <paramref name="smtp"/> and publishes to <paramref name="broker"/>.</summary>
+public static class NotifierSinkConfig
+{
+    public static string For(SmtpTestServer smtp, MosquittoTestBroker broker, TlsCertificates pki, string x86_64Recipients)
+    {
+        var client = pki.Client("notifier");
+        return $"""
+            [mail]
+            notifications = yes
+            mail_from = reimzul@build.example.org
+            smtp_host = 127.0.0.1
+            smtp_port = {smtp.Port.ToString(CultureInfo.InvariantCulture)}
+
+            [mail_rcpts]
+            x86_64 = {x86_64Recipients}
+
+            [mqtt]
+            notifications = yes
+            host = 127.0.0.1
+            port = {broker.Port.ToString(CultureInfo.InvariantCulture)}
+            ca_cert = {pki.CaCertPath}
+            tls_cert = {client.CertPath}
+            tls_key = {client.KeyPath}
+            topic = reimzul
+            """;
+    }
+}
