@@ -32,6 +32,34 @@ public abstract class QueueConsumer(IJobQueueFactory queues, ILogger logger, Tim
     /// <summary>Does the job's work. Throwing releases the job with a growing delay (a transient fault).</summary>
     protected abstract Task<JobDisposition> HandleAsync(IReservedJob job, CancellationToken stoppingToken);
 
+    /// <summary>
+    /// How many ready jobs one turn takes. Above 1, <see cref="HandleBatchAsync"/> gets them together and the deleted
+    /// ones are deleted in one step: a consumer whose work commits to disk per job (the notifier) commits once per batch.
+    /// While the tubes are quiet a batch is one job, so nothing waits for a batch to fill.
+    /// </summary>
+    protected virtual int BatchSize => 1;
+
+    /// <summary>
+    /// Does the work of several jobs: one disposition per job, in their order. Throwing releases them all with a growing
+    /// delay. By default each job is handled alone by <see cref="HandleAsync"/>.
+    /// </summary>
+    protected virtual async Task<IReadOnlyList<JobDisposition>> HandleBatchAsync(IReadOnlyList<IReservedJob> jobs, CancellationToken stoppingToken)
+    {
+        var dispositions = new JobDisposition[jobs.Count];
+        for (var i = 0; i < jobs.Count; i++)
+        {
+            try
+            {
+                dispositions[i] = await HandleAsync(jobs[i], stoppingToken);
+            }
+            catch (Exception ex) when (!(ex is OperationCanceledException && stoppingToken.IsCancellationRequested))
+            {
+                dispositions[i] = Failed(jobs[i], ex);
+            }
+        }
+        return dispositions;
+    }
+
     /// <summary>Runs when a reserve timed out with nothing to do.</summary>
     protected virtual Task OnIdleAsync(CancellationToken stoppingToken) => Task.CompletedTask;
 
@@ -48,6 +76,17 @@ public abstract class QueueConsumer(IJobQueueFactory queues, ILogger logger, Tim
                 reconnect.Progressed();
                 while (!stoppingToken.IsCancellationRequested)
                 {
+                    if (BatchSize > 1)
+                    {
+                        var jobs = await session.ReserveManyAsync(WatchedTubes, BatchSize, ReserveTimeout, stoppingToken);
+                        if (jobs.Count == 0)
+                        {
+                            await OnIdleAsync(stoppingToken);
+                            continue;
+                        }
+                        await ProcessBatchAsync(session, jobs, stoppingToken);
+                        continue;
+                    }
                     var job = await session.ReserveAsync(WatchedTubes, ReserveTimeout, stoppingToken);
                     if (job is null)
                     {
@@ -94,28 +133,84 @@ public abstract class QueueConsumer(IJobQueueFactory queues, ILogger logger, Tim
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
-            // Shutting down mid-job: give it back untouched so the next start builds it.
-            await job.ReleaseAsync(TimeSpan.Zero, CancellationToken.None);
-            logger.LogInformation("shutting down: job {Id} on {Tube} released for later", job.Id, job.Tube);
+            await ReleaseForLaterAsync([job]);
             throw;
         }
         catch (Exception ex)
         {
-            var delay = Retries.DelayAfter(job.Deliveries);
-            if (ex is IOException or HttpRequestException)
-            {
-                // A service down or a disk problem: the message says it; a stack trace would bury it.
-                logger.LogWarning("job {Id} on {Tube} could not be done now (delivery {Deliveries}): {Message}; released, retry in {Delay:0.0} s",
-                    job.Id, job.Tube, job.Deliveries, ex.Message, delay.TotalSeconds);
-            }
-            else
-            {
-                logger.LogError(ex, "job {Id} on {Tube} failed (delivery {Deliveries}): {Message}; released, retry in {Delay:0.0} s",
-                    job.Id, job.Tube, job.Deliveries, ex.Message, delay.TotalSeconds);
-            }
-            disposition = JobDisposition.Release(delay, ex.Message);
+            disposition = Failed(job, ex);
+        }
+        await FinishAsync(job, disposition);
+    }
+
+    private async Task ProcessBatchAsync(IJobConsumer session, IReadOnlyList<IReservedJob> jobs, CancellationToken stoppingToken)
+    {
+        IReadOnlyList<JobDisposition> dispositions;
+        try
+        {
+            dispositions = await HandleBatchAsync(jobs, stoppingToken);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            await ReleaseForLaterAsync(jobs);
+            throw;
+        }
+        catch (Exception ex)
+        {
+            dispositions = [.. jobs.Select(job => Failed(job, ex))];
+        }
+        if (dispositions.Count != jobs.Count)
+        {
+            throw new InvalidOperationException($"{GetType().Name} returned {dispositions.Count} dispositions for {jobs.Count} jobs");
         }
 
+        var deletions = jobs.Where((_, i) => dispositions[i].Action == JobDisposition.Kind.Delete).ToList();
+        var deleted = await session.DeleteManyAsync(deletions, CancellationToken.None);
+        for (var i = 0; i < deletions.Count; i++)
+        {
+            if (!deleted[i])
+            {
+                WarnNotHeld(deletions[i], JobDisposition.Kind.Delete);
+            }
+        }
+        for (var i = 0; i < jobs.Count; i++)
+        {
+            if (dispositions[i].Action != JobDisposition.Kind.Delete)
+            {
+                await FinishAsync(jobs[i], dispositions[i]);
+            }
+        }
+    }
+
+    // Shutting down mid-job: give them back untouched so the next start does them.
+    private async Task ReleaseForLaterAsync(IReadOnlyList<IReservedJob> jobs)
+    {
+        foreach (var job in jobs)
+        {
+            await job.ReleaseAsync(TimeSpan.Zero, CancellationToken.None);
+            logger.LogInformation("shutting down: job {Id} on {Tube} released for later", job.Id, job.Tube);
+        }
+    }
+
+    private JobDisposition Failed(IReservedJob job, Exception ex)
+    {
+        var delay = Retries.DelayAfter(job.Deliveries);
+        if (ex is IOException or HttpRequestException)
+        {
+            // A service down or a disk problem: the message says it; a stack trace would bury it.
+            logger.LogWarning("job {Id} on {Tube} could not be done now (delivery {Deliveries}): {Message}; released, retry in {Delay:0.0} s",
+                job.Id, job.Tube, job.Deliveries, ex.Message, delay.TotalSeconds);
+        }
+        else
+        {
+            logger.LogError(ex, "job {Id} on {Tube} failed (delivery {Deliveries}): {Message}; released, retry in {Delay:0.0} s",
+                job.Id, job.Tube, job.Deliveries, ex.Message, delay.TotalSeconds);
+        }
+        return JobDisposition.Release(delay, ex.Message);
+    }
+
+    private async Task FinishAsync(IReservedJob job, JobDisposition disposition)
+    {
         var held = disposition.Action switch
         {
             JobDisposition.Kind.Delete => await job.DeleteAsync(CancellationToken.None),
@@ -124,11 +219,14 @@ public abstract class QueueConsumer(IJobQueueFactory queues, ILogger logger, Tim
         };
         if (!held)
         {
-            // Its TTR ran out (or the connection to the server was lost): another worker may be doing it again.
-            logger.LogWarning("job {Id} on {Tube} was no longer held by this worker when it was to be {Action}; the queue hands it out again",
-                job.Id, job.Tube, disposition.Action switch { JobDisposition.Kind.Delete => "deleted", JobDisposition.Kind.Release => "released", _ => "buried" });
+            WarnNotHeld(job, disposition.Action);
         }
     }
+
+    // Its TTR ran out (or the connection to the server was lost): another worker may be doing it again.
+    private void WarnNotHeld(IReservedJob job, JobDisposition.Kind action) =>
+        logger.LogWarning("job {Id} on {Tube} was no longer held by this worker when it was to be {Action}; the queue hands it out again",
+            job.Id, job.Tube, action switch { JobDisposition.Kind.Delete => "deleted", JobDisposition.Kind.Release => "released", _ => "buried" });
 
     private async Task<bool> BuryAsync(IReservedJob job, string reason)
     {

@@ -87,6 +87,40 @@ public sealed class QueueConsumerFacts : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task ABatchingConsumerTakesTheReadyJobsInOneTurnAndFinishesEachAsItsHandlerSays()
+    {
+        var consumer = new ScriptedConsumer(_queues, NullLogger.Instance, _clock, Tube, (job, _) => job.Body switch
+        {
+            "bad" => Task.FromResult(JobDisposition.Bury("not a job")),
+            "broken" => throw new InvalidOperationException("the handler broke"),
+            _ => Task.FromResult(JobDisposition.Delete),
+        }, batchSize: 10);
+        var first = await _probe.PutAsync(Tube, "first");
+        var bad = await _probe.PutAsync(Tube, "bad");
+        var broken = await _probe.PutAsync(Tube, "broken");
+        var last = await _probe.PutAsync(Tube, "last");
+        await StartAsync(consumer);
+
+        var buried = await _probe.WaitForBuriedAsync(Tube);
+        await _probe.WaitForStatsAsync(Tube, s => s is { Ready: 0, Reserved: 0, Delayed: 1 }, "the broken job delayed, the others finished");
+
+        Assert.Equal(4, consumer.BatchSizes.First());
+        Assert.Equal("not a job", buried.Reason);
+        var handed = new List<long>();
+        while (consumer.TryTakeDelivery(out var delivery))
+        {
+            handed.Add(delivery!.JobId);
+        }
+        Assert.Equal([first, bad, broken, last], handed);
+        Assert.Equal(4, (await _probe.StatsAsync(Tube)).TotalJobs);
+
+        // The broken one was released with the back-off of a single job, and comes back alone.
+        PassTime(RetryPolicy.Default.DelayAfter(1));
+        var again = await consumer.NextDeliveryAsync();
+        Assert.Equal((broken, 2), (again.JobId, again.Deliveries));
+    }
+
+    [Fact]
     public async Task AJobWhoseHandlerThrowsComesBackAfterADelayThatGrowsWithItsDeliveries()
     {
         var consumer = Consumer((_, _) => throw new InvalidOperationException("the handler broke"));

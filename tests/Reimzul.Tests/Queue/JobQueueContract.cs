@@ -72,6 +72,66 @@ public abstract class JobQueueContract : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ReserveManyTakesUpToItsLimitOfReadyJobsInTheOrderReserveWould()
+    {
+        var producer = await ProducerAsync();
+        var consumer = await ConsumerAsync();
+        var (a, b) = (Tube("a"), Tube("b"));
+        var a10 = await Put(producer, a, "a10", priority: 10);
+        var b5 = await Put(producer, b, "b5", priority: 5);
+        var a5 = await Put(producer, a, "a5", priority: 5);
+        var b10 = await Put(producer, b, "b10", priority: 10);
+        await Put(producer, Tube("other"), "not watched", priority: 1);
+
+        var firstThree = await consumer.ReserveManyAsync([a, b], 3, TimeSpan.Zero);
+        var rest = await consumer.ReserveManyAsync([a, b], 10, TimeSpan.Zero);
+        var none = await consumer.ReserveManyAsync([a, b], 10, TimeSpan.Zero);
+
+        Assert.Equal([b5, a5, a10], firstThree.Select(j => j.Id));
+        Assert.Equal(["b5", "a5", "a10"], firstThree.Select(j => j.Body));
+        Assert.All(firstThree, j => Assert.Equal(1, j.Deliveries));
+        Assert.Equal([b10], rest.Select(j => j.Id));
+        Assert.Empty(none);
+    }
+
+    [Fact]
+    public async Task AWaitingReserveManyGetsTheJobsPutByAnotherSession()
+    {
+        var consumer = await ConsumerAsync();
+        var producer = await ProducerAsync();
+        var tube = Tube("wait");
+
+        var reserving = consumer.ReserveManyAsync([tube], 5, TimeSpan.FromSeconds(10));
+        var id = await Put(producer, tube, "late");
+
+        var jobs = await Within(reserving);
+        Assert.Equal([id], jobs.Select(j => j.Id));
+    }
+
+    [Fact]
+    public async Task DeleteManyDeletesEveryJobItIsGivenAndPutManyPutsThemInOrder()
+    {
+        var producer = await ProducerAsync();
+        var consumer = await ConsumerAsync();
+        var admin = await AdminAsync();
+        var tube = Tube("many");
+
+        var ids = await producer.PutManyAsync([.. Enumerable.Range(0, 5).Select(i => new JobToPut(tube, $"job {i}", 100, TimeSpan.Zero, LongTtr))]);
+        var jobs = await consumer.ReserveManyAsync([tube], 5, TimeSpan.Zero);
+        var deleted = await consumer.DeleteManyAsync([jobs[0], jobs[2], jobs[4]]);
+
+        Assert.Equal(ids.Order(), ids);
+        Assert.Equal(ids, jobs.Select(j => j.Id));
+        Assert.Equal(["job 0", "job 1", "job 2", "job 3", "job 4"], jobs.Select(j => j.Body));
+        Assert.Equal([true, true, true], deleted);
+        var stats = await admin.StatsTubeAsync(tube);
+        Assert.Equal((0L, 2L, 5L), (stats.Ready, stats.Reserved, stats.TotalJobs));
+        Assert.True(await jobs[1].DeleteAsync());
+        Assert.True(await jobs[3].DeleteAsync());
+        Assert.Empty(await consumer.ReserveManyAsync([tube], 5, TimeSpan.Zero));
+    }
+
+    [Fact]
     public async Task AReservedJobCarriesItsIdTubePriorityBodyAndFirstDelivery()
     {
         var producer = await ProducerAsync();

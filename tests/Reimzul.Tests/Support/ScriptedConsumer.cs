@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Reimzul.Processing;
@@ -14,12 +15,24 @@ internal sealed class ScriptedConsumer(
     ILogger logger,
     TimeProvider time,
     string tube,
-    Func<IReservedJob, CancellationToken, Task<JobDisposition>> handle) : QueueConsumer(queues, logger, time)
+    Func<IReservedJob, CancellationToken, Task<JobDisposition>> handle,
+    int batchSize = 1) : QueueConsumer(queues, logger, time)
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
     private readonly Channel<Delivery> _deliveries = Channel.CreateUnbounded<Delivery>();
 
     protected override IReadOnlyCollection<string> WatchedTubes { get; } = [tube];
+
+    protected override int BatchSize => batchSize;
+
+    /// <summary>How many jobs each turn of a batching consumer took, in order.</summary>
+    public ConcurrentQueue<int> BatchSizes { get; } = new();
+
+    protected override Task<IReadOnlyList<JobDisposition>> HandleBatchAsync(IReadOnlyList<IReservedJob> jobs, CancellationToken stoppingToken)
+    {
+        BatchSizes.Enqueue(jobs.Count);
+        return base.HandleBatchAsync(jobs, stoppingToken);
+    }
 
     protected override Task<JobDisposition> HandleAsync(IReservedJob job, CancellationToken stoppingToken)
     {

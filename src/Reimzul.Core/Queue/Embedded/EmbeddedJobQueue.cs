@@ -31,34 +31,51 @@ public sealed class EmbeddedJobQueue : IJobProducer, IJobConsumer, IQueueAdmin, 
         _time = factory.Time;
     }
 
-    public async Task<long> PutAsync(string tube, string body, uint priority, TimeSpan delay, TimeSpan ttr, CancellationToken cancellationToken = default)
+    public async Task<long> PutAsync(string tube, string body, uint priority, TimeSpan delay, TimeSpan ttr, CancellationToken cancellationToken = default) =>
+        (await PutManyAsync([new JobToPut(tube, body, priority, delay, ttr)], cancellationToken))[0];
+
+    /// <summary>Puts every job in one transaction: all or none, one commit (one fsync) for all.</summary>
+    public async Task<IReadOnlyList<long>> PutManyAsync(IReadOnlyList<JobToPut> jobs, CancellationToken cancellationToken = default)
     {
-        JobLimits.CheckTube(tube);
-        JobLimits.CheckBody(body);
-        JobLimits.CheckSpan(delay, nameof(delay));
-        JobLimits.CheckSpan(ttr, nameof(ttr));
+        ArgumentNullException.ThrowIfNull(jobs);
+        foreach (var job in jobs)
+        {
+            JobLimits.CheckTube(job.Tube);
+            JobLimits.CheckBody(job.Body);
+            JobLimits.CheckSpan(job.Delay, nameof(job.Delay));
+            JobLimits.CheckSpan(job.Ttr, nameof(job.Ttr));
+        }
+        if (jobs.Count == 0)
+        {
+            return [];
+        }
         await EnterAsync(cancellationToken);
         try
         {
             using var turn = await _factory.Writes.EnterAsync(cancellationToken);
             var now = NowMs();
-            var delayed = delay > TimeSpan.Zero;
+            var ids = new long[jobs.Count];
             using var transaction = _connection.BeginTransaction(deferred: false);
-            var id = _connection.ScalarInt64(transaction,
-                """
-                INSERT INTO jobs (tube, priority, state, due, ttr_ms, body, created)
-                VALUES (@tube, @priority, @state, @due, @ttr, @body, @now) RETURNING id
-                """,
-                ("@tube", tube), ("@priority", (long)priority), ("@state", (int)(delayed ? JobState.Delayed : JobState.Ready)),
-                ("@due", delayed ? now + Milliseconds(delay) : null), ("@ttr", Milliseconds(JobLimits.EffectiveTtr(ttr))),
-                ("@body", body), ("@now", now))!.Value;
-            _connection.Execute(transaction,
-                "INSERT INTO tubes (name, total_jobs) VALUES (@tube, 1) ON CONFLICT (name) DO UPDATE SET total_jobs = total_jobs + 1",
-                ("@tube", tube));
+            for (var i = 0; i < jobs.Count; i++)
+            {
+                var job = jobs[i];
+                var delayed = job.Delay > TimeSpan.Zero;
+                ids[i] = _connection.ScalarInt64(transaction,
+                    """
+                    INSERT INTO jobs (tube, priority, state, due, ttr_ms, body, created)
+                    VALUES (@tube, @priority, @state, @due, @ttr, @body, @now) RETURNING id
+                    """,
+                    ("@tube", job.Tube), ("@priority", (long)job.Priority), ("@state", (int)(delayed ? JobState.Delayed : JobState.Ready)),
+                    ("@due", delayed ? now + Milliseconds(job.Delay) : null), ("@ttr", Milliseconds(JobLimits.EffectiveTtr(job.Ttr))),
+                    ("@body", job.Body), ("@now", now))!.Value;
+                _connection.Execute(transaction,
+                    "INSERT INTO tubes (name, total_jobs) VALUES (@tube, 1) ON CONFLICT (name) DO UPDATE SET total_jobs = total_jobs + 1",
+                    ("@tube", job.Tube));
+            }
             transaction.Commit();
             // Delayed puts too: a waiter must learn the new, possibly earlier, moment to look again.
             _factory.Announce();
-            return id;
+            return ids;
         }
         finally
         {
@@ -66,8 +83,13 @@ public sealed class EmbeddedJobQueue : IJobProducer, IJobConsumer, IQueueAdmin, 
         }
     }
 
-    public async Task<IReservedJob?> ReserveAsync(IReadOnlyCollection<string> tubes, TimeSpan timeout, CancellationToken cancellationToken = default)
+    public async Task<IReservedJob?> ReserveAsync(IReadOnlyCollection<string> tubes, TimeSpan timeout, CancellationToken cancellationToken = default) =>
+        (await ReserveManyAsync(tubes, 1, timeout, cancellationToken)) is [var job] ? job : null;
+
+    /// <summary>Waits as <see cref="ReserveAsync"/> does, then takes up to <paramref name="max"/> ready jobs in one transaction.</summary>
+    public async Task<IReadOnlyList<IReservedJob>> ReserveManyAsync(IReadOnlyCollection<string> tubes, int max, TimeSpan timeout, CancellationToken cancellationToken = default)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(max, 1);
         // Taken before anything can yield, so a timeout counts from the call even if the clock moves meanwhile.
         var start = _time.GetUtcNow();
         var watch = WatchList(tubes);
@@ -84,18 +106,18 @@ public sealed class EmbeddedJobQueue : IJobProducer, IJobConsumer, IQueueAdmin, 
             while (true)
             {
                 var wake = _factory.Signal.Next;
-                var (job, now, nextDue, released) = await TryReserveAsync(watch, stop.Token);
+                var (jobs, now, nextDue, released) = await TryReserveAsync(watch, max, stop.Token);
                 if (released > 0)
                 {
                     _factory.Announce();
                 }
-                if (job is not null)
+                if (jobs.Count > 0)
                 {
-                    return job;
+                    return jobs;
                 }
                 if (now >= deadline)
                 {
-                    return null;
+                    return [];
                 }
                 var recheck = _wakeFileWatched ? _factory.FallbackRecheck : TimeSpan.FromTicks(Math.Min(_factory.FallbackRecheck.Ticks, NoWatcherRecheck.Ticks));
                 var until = Earliest(deadline, now + recheck, nextDue is { } due ? DateTimeOffset.FromUnixTimeMilliseconds(due) : DateTimeOffset.MaxValue);
@@ -110,16 +132,44 @@ public sealed class EmbeddedJobQueue : IJobProducer, IJobConsumer, IQueueAdmin, 
         }
     }
 
+    /// <summary>Deletes in one transaction; a job of another session is left alone (false), as by its own handle.</summary>
+    public async Task<IReadOnlyList<bool>> DeleteManyAsync(IReadOnlyList<IReservedJob> jobs, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(jobs);
+        if (jobs.Count == 0)
+        {
+            return [];
+        }
+        await EnterAsync(cancellationToken);
+        try
+        {
+            using var turn = await _factory.Writes.EnterAsync(cancellationToken);
+            var now = NowMs();
+            var deleted = new bool[jobs.Count];
+            using var transaction = _connection.BeginTransaction(deferred: false);
+            for (var i = 0; i < jobs.Count; i++)
+            {
+                deleted[i] = _connection.Execute(transaction, DeleteIfHeldOrFree, ("@id", jobs[i].Id), ("@session", _session), ("@now", now)) == 1;
+            }
+            transaction.Commit();
+            return deleted;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    // A job whose TTR ran out is ready again, so anyone may delete it.
+    private const string DeleteIfHeldOrFree = "DELETE FROM jobs WHERE id = @id AND (state <> 1 OR owner = @session OR due <= @now)";
+
     internal async Task<bool> DeleteAsync(long id, CancellationToken cancellationToken = default)
     {
         await EnterAsync(cancellationToken);
         try
         {
             using var turn = await _factory.Writes.EnterAsync(cancellationToken);
-            // A job whose TTR ran out is ready again, so anyone may delete it.
-            return _connection.Execute(null,
-                "DELETE FROM jobs WHERE id = @id AND (state <> 1 OR owner = @session OR due <= @now)",
-                ("@id", id), ("@session", _session), ("@now", NowMs())) == 1;
+            return _connection.Execute(null, DeleteIfHeldOrFree, ("@id", id), ("@session", _session), ("@now", NowMs())) == 1;
         }
         finally
         {
@@ -339,7 +389,7 @@ public sealed class EmbeddedJobQueue : IJobProducer, IJobConsumer, IQueueAdmin, 
     /// <summary>A live reservation of this session (one whose TTR ran out is ready again, not held).</summary>
     private const string HeldBySession = "id = @id AND state = 1 AND owner = @session AND due > @now";
 
-    private async Task<(IReservedJob? Job, DateTimeOffset Now, long? NextDue, int Released)> TryReserveAsync(string[] watch, CancellationToken cancellationToken)
+    private async Task<(IReadOnlyList<IReservedJob> Jobs, DateTimeOffset Now, long? NextDue, int Released)> TryReserveAsync(string[] watch, int max, CancellationToken cancellationToken)
     {
         using var turn = await _factory.Writes.EnterAsync(cancellationToken);
         var clock = _time.GetUtcNow();
@@ -355,25 +405,26 @@ public sealed class EmbeddedJobQueue : IJobProducer, IJobConsumer, IQueueAdmin, 
         }
 
         var inTubes = InClause(watch);
-        ReservedJob? job = null;
+        var jobs = new List<IReservedJob>();
         long? nextDue = null;
         using (var command = _connection.Command(transaction,
-            $"SELECT id, tube, priority, body, reserves FROM jobs WHERE state = 0 AND tube IN ({inTubes}) ORDER BY priority, id LIMIT 1"))
+            $"SELECT id, tube, priority, body, reserves FROM jobs WHERE state = 0 AND tube IN ({inTubes}) ORDER BY priority, id LIMIT @max",
+            ("@max", max)))
         {
             AddTubes(command, watch);
             using var reader = command.ExecuteReader();
-            if (reader.Read())
+            while (reader.Read())
             {
-                job = new ReservedJob(this, reader.GetInt64(0), reader.GetString(1), (uint)reader.GetInt64(2), reader.GetString(3), (int)reader.GetInt64(4) + 1);
+                jobs.Add(new ReservedJob(this, reader.GetInt64(0), reader.GetString(1), (uint)reader.GetInt64(2), reader.GetString(3), (int)reader.GetInt64(4) + 1));
             }
         }
-        if (job is not null)
+        foreach (var job in jobs)
         {
             _connection.Execute(transaction,
                 "UPDATE jobs SET state = 1, owner = @session, due = @now + ttr_ms, reserves = reserves + 1 WHERE id = @id",
                 ("@session", _session), ("@now", now), ("@id", job.Id));
         }
-        else
+        if (jobs.Count == 0)
         {
             using var command = _connection.Command(transaction, $"SELECT MIN(due) FROM jobs WHERE state IN (1, 3) AND tube IN ({inTubes})");
             AddTubes(command, watch);
@@ -381,7 +432,7 @@ public sealed class EmbeddedJobQueue : IJobProducer, IJobConsumer, IQueueAdmin, 
         }
         transaction.Commit();
         _watched = watch;
-        return (job, clock, nextDue, released);
+        return (jobs, clock, nextDue, released);
     }
 
     private SqliteTransaction SweptTransaction() => SweptTransaction(NowMs(), out _);
