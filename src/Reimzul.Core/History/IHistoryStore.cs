@@ -22,8 +22,35 @@ public interface IHistoryStore : IAsyncDisposable
     /// </summary>
     Task<bool> RecordAsync(BuildEvent buildEvent, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Records several events as <see cref="RecordAsync"/> would one after another, in order; for each, whether it was
+    /// new. A store that can (SQLite, PostgreSQL) writes them in one transaction: all or none, one commit for all.
+    /// </summary>
+    async Task<IReadOnlyList<bool>> RecordManyAsync(IReadOnlyList<BuildEvent> buildEvents, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(buildEvents);
+        var recorded = new bool[buildEvents.Count];
+        for (var i = 0; i < buildEvents.Count; i++)
+        {
+            recorded[i] = await RecordAsync(buildEvents[i], cancellationToken);
+        }
+        return recorded;
+    }
+
     /// <summary>Whether this event (same build_id, arch, timestamp and status) is already recorded.</summary>
     Task<bool> ContainsAsync(BuildEvent buildEvent, CancellationToken cancellationToken = default);
+
+    /// <summary>For each event, whether it is already recorded (as <see cref="ContainsAsync"/>); in one pass where the store can.</summary>
+    async Task<IReadOnlyList<bool>> ContainsManyAsync(IReadOnlyList<BuildEvent> buildEvents, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(buildEvents);
+        var found = new bool[buildEvents.Count];
+        for (var i = 0; i < buildEvents.Count; i++)
+        {
+            found[i] = await ContainsAsync(buildEvents[i], cancellationToken);
+        }
+        return found;
+    }
 
     /// <summary>Records with <paramref name="status"/> (for anything but Building, only latest builds), optionally of one target; oldest first.</summary>
     Task<IReadOnlyList<BuildRecord>> QueryAsync(string status, string? target, CancellationToken cancellationToken = default);

@@ -10,8 +10,6 @@ namespace Reimzul.History;
 /// </summary>
 public sealed class SqliteHistoryStore : IHistoryStore
 {
-    private const string SupersededComment = "superseded by a retry";
-
     private const string Columns = """
         srpm, arch, target, disttag, scratch, submitter, build_id, status, builder_fqdn, evr,
         pkgname, timestamp, latest_build, comment, reason, recorded_at
@@ -66,42 +64,54 @@ public sealed class SqliteHistoryStore : IHistoryStore
         }
     }
 
-    public async Task<bool> RecordAsync(BuildEvent buildEvent, CancellationToken cancellationToken = default)
+    public async Task<bool> RecordAsync(BuildEvent buildEvent, CancellationToken cancellationToken = default) =>
+        (await RecordManyAsync([buildEvent], cancellationToken))[0];
+
+    public async Task<IReadOnlyList<bool>> RecordManyAsync(IReadOnlyList<BuildEvent> buildEvents, CancellationToken cancellationToken = default)
     {
-        HistoryKeys.CheckEvent(buildEvent);
-        return await OneAtATimeAsync(async () =>
+        ArgumentNullException.ThrowIfNull(buildEvents);
+        foreach (var buildEvent in buildEvents)
+        {
+            HistoryKeys.CheckEvent(buildEvent);
+        }
+        return await OneAtATimeAsync<IReadOnlyList<bool>>(async () =>
         {
             using var transaction = connection.BeginTransaction();
-            var id = await InsertAsync(transaction, buildEvent, cancellationToken);
-            if (id is not { } newId)
+            var recorded = new bool[buildEvents.Count];
+            using (var statements = new SqliteRecordStatements(connection, transaction, Columns, time))
             {
-                return false;
+                for (var i = 0; i < buildEvents.Count; i++)
+                {
+                    recorded[i] = await statements.RecordAsync(buildEvents[i], cancellationToken);
+                }
             }
-
-            if (IsResult(buildEvent.Status))
-            {
-                await ClearLatestAsync(transaction, buildEvent, newId, cancellationToken);
-                await FinishBuildingAsync(transaction, buildEvent, cancellationToken);
-            }
-            else if (buildEvent.Status == BuildStatus.Building && !string.IsNullOrEmpty(buildEvent.BuildId))
-            {
-                await SupersedeEarlierAttemptsAsync(transaction, buildEvent, cancellationToken);
-            }
-
             await transaction.CommitAsync(cancellationToken);
-            return true;
+            return recorded;
         }, cancellationToken);
     }
 
-    public async Task<bool> ContainsAsync(BuildEvent buildEvent, CancellationToken cancellationToken = default)
+    public async Task<bool> ContainsAsync(BuildEvent buildEvent, CancellationToken cancellationToken = default) =>
+        (await ContainsManyAsync([buildEvent], cancellationToken))[0];
+
+    public async Task<IReadOnlyList<bool>> ContainsManyAsync(IReadOnlyList<BuildEvent> buildEvents, CancellationToken cancellationToken = default)
     {
-        HistoryKeys.CheckEvent(buildEvent);
-        return await OneAtATimeAsync(async () =>
+        ArgumentNullException.ThrowIfNull(buildEvents);
+        foreach (var buildEvent in buildEvents)
+        {
+            HistoryKeys.CheckEvent(buildEvent);
+        }
+        return await OneAtATimeAsync<IReadOnlyList<bool>>(async () =>
         {
             using var command = connection.CreateCommand();
             command.CommandText = $"SELECT EXISTS (SELECT 1 FROM build_history WHERE {SameEvent});";
-            AddEventKey(command, buildEvent);
-            return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken), CultureInfo.InvariantCulture) != 0;
+            var found = new bool[buildEvents.Count];
+            for (var i = 0; i < buildEvents.Count; i++)
+            {
+                command.Parameters.Clear();
+                AddEventKey(command, buildEvents[i]);
+                found[i] = Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken), CultureInfo.InvariantCulture) != 0;
+            }
+            return found;
         }, cancellationToken);
     }
 
@@ -215,86 +225,6 @@ public sealed class SqliteHistoryStore : IHistoryStore
         }
     }
 
-    private static bool IsResult(string status) => status is BuildStatus.Success or BuildStatus.Failed;
-
-    /// <returns>The new row's id, or null when this event is already recorded.</returns>
-    private async Task<long?> InsertAsync(SqliteTransaction transaction, BuildEvent e, CancellationToken ct)
-    {
-        using var command = connection.CreateCommand();
-        command.Transaction = transaction;
-        command.CommandText = $"""
-            INSERT INTO build_history ({Columns}, arrived_status, duration_s)
-            VALUES ($srpm, $arch, $target, $disttag, $scratch, $submitter, $build_id_or_null, $status, $builder_fqdn, $evr,
-                    $pkgname, $timestamp, $latest_build, NULL, $reason, $recorded_at, $status, $duration_s)
-            ON CONFLICT DO NOTHING
-            RETURNING id;
-            """;
-        AddEventKey(command, e);
-        command.Parameters.AddWithValue("$disttag", e.Disttag);
-        command.Parameters.AddWithValue("$scratch", e.Scratch);
-        command.Parameters.AddWithValue("$submitter", (object?)e.Submitter ?? DBNull.Value);
-        command.Parameters.AddWithValue("$build_id_or_null", (object?)e.BuildId ?? DBNull.Value);
-        command.Parameters.AddWithValue("$builder_fqdn", e.BuilderFqdn);
-        command.Parameters.AddWithValue("$evr", e.Evr);
-        command.Parameters.AddWithValue("$pkgname", e.PkgName);
-        command.Parameters.AddWithValue("$latest_build", IsResult(e.Status));
-        command.Parameters.AddWithValue("$reason", (object?)e.Reason ?? DBNull.Value);
-        command.Parameters.AddWithValue("$recorded_at", time.GetUtcNow().ToString("o", CultureInfo.InvariantCulture));
-        command.Parameters.AddWithValue("$duration_s", (object?)e.DurationSeconds ?? DBNull.Value);
-        return await command.ExecuteScalarAsync(ct) is long id ? id : null;
-    }
-
-    // The original cleared only the newest latest_build; clearing every other one keeps
-    // "one latest per (srpm, target, arch)" true even if it was ever broken.
-    private async Task ClearLatestAsync(SqliteTransaction transaction, BuildEvent e, long newId, CancellationToken ct)
-    {
-        using var command = connection.CreateCommand();
-        command.Transaction = transaction;
-        command.CommandText = """
-            UPDATE build_history SET latest_build = 0
-            WHERE srpm = $srpm AND target = $target AND arch = $arch AND latest_build = 1 AND id <> $id;
-            """;
-        AddPackage(command, e);
-        command.Parameters.AddWithValue("$id", newId);
-        await command.ExecuteNonQueryAsync(ct);
-    }
-
-    // The result supersedes its own Building record (the original: the newest one; here all of
-    // them, so none stays Building).
-    private async Task FinishBuildingAsync(SqliteTransaction transaction, BuildEvent e, CancellationToken ct)
-    {
-        using var command = connection.CreateCommand();
-        command.Transaction = transaction;
-        command.CommandText = """
-            UPDATE build_history SET status = $done
-            WHERE srpm = $srpm AND target = $target AND arch = $arch AND timestamp = $timestamp AND status = $building;
-            """;
-        AddPackage(command, e);
-        command.Parameters.AddWithValue("$timestamp", e.Timestamp);
-        command.Parameters.AddWithValue("$done", BuildStatus.Done);
-        command.Parameters.AddWithValue("$building", BuildStatus.Building);
-        await command.ExecuteNonQueryAsync(ct);
-    }
-
-    // A Building event of a build already seen with an older timestamp means the job came back
-    // after its worker died; that attempt will never report a result.
-    private async Task SupersedeEarlierAttemptsAsync(SqliteTransaction transaction, BuildEvent e, CancellationToken ct)
-    {
-        using var command = connection.CreateCommand();
-        command.Transaction = transaction;
-        command.CommandText = """
-            UPDATE build_history SET status = $done, comment = $comment
-            WHERE ifnull(build_id, '') = $build_id AND arch = $arch AND timestamp < $timestamp AND status = $building;
-            """;
-        command.Parameters.AddWithValue("$build_id", e.BuildId);
-        command.Parameters.AddWithValue("$arch", e.Arch);
-        command.Parameters.AddWithValue("$timestamp", e.Timestamp);
-        command.Parameters.AddWithValue("$done", BuildStatus.Done);
-        command.Parameters.AddWithValue("$building", BuildStatus.Building);
-        command.Parameters.AddWithValue("$comment", SupersededComment);
-        await command.ExecuteNonQueryAsync(ct);
-    }
-
     private static void AddEventKey(SqliteCommand command, BuildEvent e)
     {
         command.Parameters.AddWithValue("$build_id", e.BuildId ?? "");
@@ -303,13 +233,6 @@ public sealed class SqliteHistoryStore : IHistoryStore
         command.Parameters.AddWithValue("$status", e.Status);
         command.Parameters.AddWithValue("$srpm", e.Srpm);
         command.Parameters.AddWithValue("$target", e.Target);
-    }
-
-    private static void AddPackage(SqliteCommand command, BuildEvent e)
-    {
-        command.Parameters.AddWithValue("$srpm", e.Srpm);
-        command.Parameters.AddWithValue("$target", e.Target);
-        command.Parameters.AddWithValue("$arch", e.Arch);
     }
 
     private static async Task<IReadOnlyList<BuildRecord>> ReadRecordsAsync(SqliteCommand command, CancellationToken ct)

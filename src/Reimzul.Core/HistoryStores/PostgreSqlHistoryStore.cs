@@ -53,6 +53,12 @@ public sealed class PostgreSqlHistoryStore : IHistoryStore
             settings.Password = File.ReadAllText(passwordFile).TrimEnd('\r', '\n');
         }
         var name = $"postgresql://{settings.Host}:{settings.Port}/{settings.Database ?? settings.Username}";
+        if (!settings.ContainsKey("Max Auto Prepare"))
+        {
+            // The notifier runs the same few statements again and again: prepared once per connection, the server
+            // parses and plans them once. An operator's own setting (0 turns it off) is kept.
+            settings.MaxAutoPrepare = 16;
+        }
 
         // The slim builder leaves out what needs reflection (JSON, ranges, ...): the reimzul executable is Native AOT.
         var dataSource = new NpgsqlSlimDataSourceBuilder(settings.ConnectionString).Build();
@@ -94,63 +100,146 @@ public sealed class PostgreSqlHistoryStore : IHistoryStore
         return settings;
     }
 
-    public Task<bool> RecordAsync(BuildEvent buildEvent, CancellationToken cancellationToken = default)
+    public async Task<bool> RecordAsync(BuildEvent buildEvent, CancellationToken cancellationToken = default) =>
+        (await RecordManyAsync([buildEvent], cancellationToken))[0];
+
+    /// <summary>
+    /// Every event of the batch in one transaction and one round trip: the packages' locks first, in one order (two
+    /// notifiers writing batches never wait for each other in a circle), then one statement per event that inserts it
+    /// and, only if it was new, updates the rows it supersedes. Statements run in order, each seeing the ones before.
+    /// </summary>
+    public Task<IReadOnlyList<bool>> RecordManyAsync(IReadOnlyList<BuildEvent> buildEvents, CancellationToken cancellationToken = default)
     {
-        HistoryKeys.CheckEvent(buildEvent);
-        return GuardAsync(async () =>
+        ArgumentNullException.ThrowIfNull(buildEvents);
+        foreach (var buildEvent in buildEvents)
         {
+            HistoryKeys.CheckEvent(buildEvent);
+        }
+        return GuardAsync<IReadOnlyList<bool>>(async () =>
+        {
+            var recorded = new bool[buildEvents.Count];
+            if (buildEvents.Count == 0)
+            {
+                return recorded;
+            }
             await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
             await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-            // Two notifiers recording results of one package must not both keep latest_build: the lock and the insert go
-            // in one round trip (with the BEGIN Npgsql prepends), the updates in a second, the commit in a third.
-            var id = await LockAndInsertAsync(connection, transaction, buildEvent, cancellationToken);
-            if (id is not { } newId)
+            await using var batch = new NpgsqlBatch(connection, transaction);
+            // Two notifiers recording results of one package must not both keep latest_build.
+            var locks = buildEvents.Select(PackageLockKey).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+            foreach (var key in locks)
             {
-                return false;
+                var lockPackage = new NpgsqlBatchCommand("SELECT pg_advisory_xact_lock(hashtextextended(@key, 0));");
+                lockPackage.Parameters.AddWithValue("key", key);
+                batch.BatchCommands.Add(lockPackage);
             }
-            if (IsResult(buildEvent.Status))
+            foreach (var e in buildEvents)
             {
-                await using var clear = Command(connection, transaction, """
-                    UPDATE build_history SET latest_build = false
-                    WHERE srpm = @srpm AND target = @target AND arch = @arch AND latest_build AND id <> @id;
-                    UPDATE build_history SET status = @done
-                    WHERE srpm = @srpm AND target = @target AND arch = @arch AND timestamp = @timestamp AND status = @building;
-                    """);
-                AddPackage(clear, buildEvent);
-                clear.Parameters.AddWithValue("id", newId);
-                clear.Parameters.AddWithValue("timestamp", buildEvent.Timestamp);
-                clear.Parameters.AddWithValue("done", BuildStatus.Done);
-                clear.Parameters.AddWithValue("building", BuildStatus.Building);
-                await clear.ExecuteNonQueryAsync(cancellationToken);
+                batch.BatchCommands.Add(RecordCommand(e));
             }
-            else if (buildEvent.Status == BuildStatus.Building && !string.IsNullOrEmpty(buildEvent.BuildId))
+            await using (var reader = await batch.ExecuteReaderAsync(cancellationToken))
             {
-                // A Building event of a build already seen with an older timestamp: the job came back after its worker died.
-                await using var supersede = Command(connection, transaction, """
-                    UPDATE build_history SET status = @done, comment = @comment
-                    WHERE coalesce(build_id, '') = @build_id AND arch = @arch AND timestamp < @timestamp AND status = @building;
-                    """);
-                supersede.Parameters.AddWithValue("build_id", buildEvent.BuildId);
-                supersede.Parameters.AddWithValue("arch", buildEvent.Arch);
-                supersede.Parameters.AddWithValue("timestamp", buildEvent.Timestamp);
-                supersede.Parameters.AddWithValue("done", BuildStatus.Done);
-                supersede.Parameters.AddWithValue("building", BuildStatus.Building);
-                supersede.Parameters.AddWithValue("comment", SupersededComment);
-                await supersede.ExecuteNonQueryAsync(cancellationToken);
+                for (var i = 0; i < locks.Count; i++)
+                {
+                    await reader.NextResultAsync(cancellationToken);
+                }
+                for (var i = 0; i < recorded.Length; i++)
+                {
+                    recorded[i] = await reader.ReadAsync(cancellationToken) && reader.GetInt64(0) > 0;
+                    await reader.NextResultAsync(cancellationToken);
+                }
             }
             await transaction.CommitAsync(cancellationToken);
-            return true;
+            return recorded;
         });
     }
 
-    public Task<bool> ContainsAsync(BuildEvent buildEvent, CancellationToken cancellationToken = default)
+    // The updates see the table as it was before this statement, so they never touch the row it inserts; they run only
+    // when that insert happened (a recorded event changes nothing when it comes again). The status words are literals,
+    // not parameters: a prepared statement's generic plan can use the partial index on Building rows only then.
+    private NpgsqlBatchCommand RecordCommand(BuildEvent e)
     {
-        HistoryKeys.CheckEvent(buildEvent);
-        return GuardAsync(async () =>
+        var command = new NpgsqlBatchCommand($"""
+            WITH inserted AS (
+                INSERT INTO build_history ({Columns}, arrived_status, duration_s)
+                VALUES (@srpm, @arch, @target, @disttag, @scratch, @submitter, @build_id_or_null, @status, @builder_fqdn, @evr,
+                        @pkgname, @timestamp, @latest_build, NULL, @reason, @recorded_at, @status, @duration_s)
+                ON CONFLICT DO NOTHING
+                RETURNING id
+            ), cleared AS (
+                -- The original cleared only the newest latest_build; clearing every other one keeps one latest per
+                -- (srpm, target, arch) true even if it was ever broken.
+                UPDATE build_history SET latest_build = false
+                WHERE @is_result AND EXISTS (SELECT 1 FROM inserted)
+                  AND srpm = @srpm AND target = @target AND arch = @arch AND latest_build
+            ), finished AS (
+                -- The result supersedes its own Building record.
+                UPDATE build_history SET status = '{BuildStatus.Done}'
+                WHERE @is_result AND EXISTS (SELECT 1 FROM inserted)
+                  AND srpm = @srpm AND target = @target AND arch = @arch AND timestamp = @timestamp AND status = '{BuildStatus.Building}'
+            ), superseded AS (
+                -- A Building event of a build already seen with an older timestamp: the job came back after its worker died.
+                UPDATE build_history SET status = '{BuildStatus.Done}', comment = '{SupersededComment}'
+                WHERE @is_retry AND EXISTS (SELECT 1 FROM inserted)
+                  AND coalesce(build_id, '') = @build_id AND arch = @arch AND timestamp < @timestamp AND status = '{BuildStatus.Building}'
+            )
+            SELECT count(*) FROM inserted;
+            """);
+        var p = command.Parameters;
+        AddEventKey(p, e.BuildId, e.Arch, e.Timestamp, e.Status, e.Srpm, e.Target);
+        p.AddWithValue("disttag", e.Disttag);
+        p.AddWithValue("scratch", e.Scratch);
+        p.AddWithValue("submitter", (object?)e.Submitter ?? DBNull.Value);
+        p.AddWithValue("build_id_or_null", (object?)e.BuildId ?? DBNull.Value);
+        p.AddWithValue("builder_fqdn", e.BuilderFqdn);
+        p.AddWithValue("evr", e.Evr);
+        p.AddWithValue("pkgname", e.PkgName);
+        p.AddWithValue("latest_build", IsResult(e.Status));
+        p.AddWithValue("reason", (object?)e.Reason ?? DBNull.Value);
+        p.AddWithValue("recorded_at", time.GetUtcNow());
+        p.AddWithValue("duration_s", (object?)e.DurationSeconds ?? DBNull.Value);
+        p.AddWithValue("is_result", IsResult(e.Status));
+        p.AddWithValue("is_retry", e.Status == BuildStatus.Building && !string.IsNullOrEmpty(e.BuildId));
+        return command;
+    }
+
+    private static string PackageLockKey(BuildEvent e) => e.Srpm + "/" + e.Target + "/" + e.Arch;
+
+    public async Task<bool> ContainsAsync(BuildEvent buildEvent, CancellationToken cancellationToken = default) =>
+        (await ContainsManyAsync([buildEvent], cancellationToken))[0];
+
+    /// <summary>Every lookup in one round trip.</summary>
+    public Task<IReadOnlyList<bool>> ContainsManyAsync(IReadOnlyList<BuildEvent> buildEvents, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(buildEvents);
+        foreach (var buildEvent in buildEvents)
         {
-            await using var command = dataSource.CreateCommand($"SELECT EXISTS (SELECT 1 FROM build_history WHERE {SameEvent});");
-            AddEventKey(command, buildEvent.BuildId, buildEvent.Arch, buildEvent.Timestamp, buildEvent.Status, buildEvent.Srpm, buildEvent.Target);
-            return await command.ExecuteScalarAsync(cancellationToken) is true;
+            HistoryKeys.CheckEvent(buildEvent);
+        }
+        return GuardAsync<IReadOnlyList<bool>>(async () =>
+        {
+            var found = new bool[buildEvents.Count];
+            if (buildEvents.Count == 0)
+            {
+                return found;
+            }
+            await using var batch = dataSource.CreateBatch();
+            foreach (var e in buildEvents)
+            {
+                var lookup = new NpgsqlBatchCommand($"SELECT EXISTS (SELECT 1 FROM build_history WHERE {SameEvent});");
+                AddEventKey(lookup.Parameters, e.BuildId, e.Arch, e.Timestamp, e.Status, e.Srpm, e.Target);
+                batch.BatchCommands.Add(lookup);
+            }
+            await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+            for (var i = 0; i < found.Length; i++)
+            {
+                if (i > 0)
+                {
+                    await reader.NextResultAsync(cancellationToken);
+                }
+                found[i] = await reader.ReadAsync(cancellationToken) && reader.GetBoolean(0);
+            }
+            return found;
         });
     }
 
@@ -262,44 +351,6 @@ public sealed class PostgreSqlHistoryStore : IHistoryStore
 
     private static bool IsResult(string status) => status is BuildStatus.Success or BuildStatus.Failed;
 
-    private static NpgsqlCommand Command(NpgsqlConnection connection, NpgsqlTransaction transaction, string sql) => new(sql, connection, transaction);
-
-    /// <returns>The new row's id, or null when this event is already recorded.</returns>
-    private async Task<long?> LockAndInsertAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, BuildEvent e, CancellationToken ct)
-    {
-        await using var batch = new NpgsqlBatch(connection, transaction);
-        var lockPackage = new NpgsqlBatchCommand("SELECT pg_advisory_xact_lock(hashtextextended(@srpm || '/' || @target || '/' || @arch, 0));");
-        lockPackage.Parameters.AddWithValue("srpm", e.Srpm);
-        lockPackage.Parameters.AddWithValue("target", e.Target);
-        lockPackage.Parameters.AddWithValue("arch", e.Arch);
-        var insert = new NpgsqlBatchCommand($"""
-            INSERT INTO build_history ({Columns}, arrived_status, duration_s)
-            VALUES (@srpm, @arch, @target, @disttag, @scratch, @submitter, @build_id_or_null, @status, @builder_fqdn, @evr,
-                    @pkgname, @timestamp, @latest_build, NULL, @reason, @recorded_at, @status, @duration_s)
-            ON CONFLICT DO NOTHING
-            RETURNING id;
-            """);
-        var p = insert.Parameters;
-        AddEventKey(p, e.BuildId, e.Arch, e.Timestamp, e.Status, e.Srpm, e.Target);
-        p.AddWithValue("disttag", e.Disttag);
-        p.AddWithValue("scratch", e.Scratch);
-        p.AddWithValue("submitter", (object?)e.Submitter ?? DBNull.Value);
-        p.AddWithValue("build_id_or_null", (object?)e.BuildId ?? DBNull.Value);
-        p.AddWithValue("builder_fqdn", e.BuilderFqdn);
-        p.AddWithValue("evr", e.Evr);
-        p.AddWithValue("pkgname", e.PkgName);
-        p.AddWithValue("latest_build", IsResult(e.Status));
-        p.AddWithValue("reason", (object?)e.Reason ?? DBNull.Value);
-        p.AddWithValue("recorded_at", time.GetUtcNow());
-        p.AddWithValue("duration_s", (object?)e.DurationSeconds ?? DBNull.Value);
-        batch.BatchCommands.Add(lockPackage);
-        batch.BatchCommands.Add(insert);
-        await using var reader = await batch.ExecuteReaderAsync(ct);
-        // The lock's (empty) result first, then the insert's RETURNING: a row only when the event is new.
-        await reader.NextResultAsync(ct);
-        return await reader.ReadAsync(ct) ? reader.GetInt64(0) : null;
-    }
-
     private static void AddEventKey(NpgsqlCommand command, string? buildId, string arch, string timestamp, string status, string srpm, string target) =>
         AddEventKey(command.Parameters, buildId, arch, timestamp, status, srpm, target);
 
@@ -311,13 +362,6 @@ public sealed class PostgreSqlHistoryStore : IHistoryStore
         parameters.AddWithValue("status", status);
         parameters.AddWithValue("srpm", srpm);
         parameters.AddWithValue("target", target);
-    }
-
-    private static void AddPackage(NpgsqlCommand command, BuildEvent e)
-    {
-        command.Parameters.AddWithValue("srpm", e.Srpm);
-        command.Parameters.AddWithValue("target", e.Target);
-        command.Parameters.AddWithValue("arch", e.Arch);
     }
 
     private static async Task<IReadOnlyList<BuildRecord>> ReadRecordsAsync(NpgsqlCommand command, CancellationToken ct)

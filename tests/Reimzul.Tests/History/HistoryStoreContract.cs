@@ -10,7 +10,7 @@ namespace Reimzul.Tests.History;
 /// over the process protocol. A subclass opens the store on one database (the same one each time it is asked) and
 /// reads its rows directly, as an operator with the database's own shell would.
 /// </summary>
-public abstract class HistoryStoreContract : IAsyncLifetime
+public abstract partial class HistoryStoreContract : IAsyncLifetime
 {
     protected const string Target = "c7.1708.u.x86_64";
 
