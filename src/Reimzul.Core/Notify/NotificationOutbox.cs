@@ -69,12 +69,20 @@ public sealed class NotificationOutbox : IAsyncDisposable
     /// Adds one delivery of the event per sink in one transaction; a (key, sink) already there, pending or delivered,
     /// is left as it is. Returns how many were new. Wakes the delivery loops of those sinks.
     /// </summary>
-    public async Task<int> AddAsync(string eventKey, string eventJson, IReadOnlyCollection<string> sinks, CancellationToken ct)
+    public Task<int> AddAsync(string eventKey, string eventJson, IReadOnlyCollection<string> sinks, CancellationToken ct) =>
+        AddManyAsync([new OutboxAddition(eventKey, eventJson, sinks)], ct);
+
+    /// <summary>The deliveries of several events, in one transaction (one commit for all); as <see cref="AddAsync"/> otherwise.</summary>
+    public async Task<int> AddManyAsync(IReadOnlyList<OutboxAddition> additions, CancellationToken ct)
     {
-        ArgumentException.ThrowIfNullOrEmpty(eventKey);
-        ArgumentException.ThrowIfNullOrEmpty(eventJson);
-        ArgumentNullException.ThrowIfNull(sinks);
-        if (sinks.Count == 0)
+        ArgumentNullException.ThrowIfNull(additions);
+        foreach (var addition in additions)
+        {
+            ArgumentException.ThrowIfNullOrEmpty(addition.EventKey);
+            ArgumentException.ThrowIfNullOrEmpty(addition.EventJson);
+            ArgumentNullException.ThrowIfNull(addition.Sinks);
+        }
+        if (additions.All(a => a.Sinks.Count == 0))
         {
             return 0;
         }
@@ -87,20 +95,25 @@ public sealed class NotificationOutbox : IAsyncDisposable
                 INSERT INTO outbox (event_key, sink, event_json, created_at, next_attempt_at)
                 VALUES ($key, $sink, $json, $now, $now) ON CONFLICT (event_key, sink) DO NOTHING;
                 """;
-            command.Parameters.AddWithValue("$key", eventKey);
-            command.Parameters.AddWithValue("$json", eventJson);
-            command.Parameters.AddWithValue("$now", Now());
+            var key = command.Parameters.Add("$key", SqliteType.Text);
+            var json = command.Parameters.Add("$json", SqliteType.Text);
             var sink = command.Parameters.Add("$sink", SqliteType.Text);
+            command.Parameters.AddWithValue("$now", Now());
             var count = 0;
-            foreach (var name in sinks)
+            foreach (var addition in additions)
             {
-                sink.Value = name;
-                count += await command.ExecuteNonQueryAsync(ct);
+                key.Value = addition.EventKey;
+                json.Value = addition.EventJson;
+                foreach (var name in addition.Sinks)
+                {
+                    sink.Value = name;
+                    count += await command.ExecuteNonQueryAsync(ct);
+                }
             }
             await transaction.CommitAsync(ct);
             return count;
         }, ct);
-        foreach (var name in sinks)
+        foreach (var name in additions.SelectMany(a => a.Sinks).Distinct(StringComparer.Ordinal))
         {
             WakeFor(name).Set();
         }

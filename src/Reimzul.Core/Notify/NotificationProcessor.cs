@@ -63,43 +63,74 @@ public sealed class NotificationProcessor
     public async Task<NotifyOutcome> HandleAsync(BuildEvent buildEvent, Func<CancellationToken, Task>? keepAlive, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(buildEvent);
+        return (await HandleManyAsync([buildEvent], keepAlive, ct))[0];
+    }
+
+    /// <summary>
+    /// Handles several events as one step: one history lookup pass, one outbox transaction, one history transaction, so
+    /// a burst costs a few commits instead of a few per event. The outcome of each, in order. An event that comes twice
+    /// in the batch is handled once; the second is treated as the redelivery it is.
+    /// </summary>
+    /// <param name="keepAlive">Called before each wait for the history, to keep the notify jobs reserved meanwhile.</param>
+    public async Task<IReadOnlyList<NotifyOutcome>> HandleManyAsync(IReadOnlyList<BuildEvent> buildEvents, Func<CancellationToken, Task>? keepAlive, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(buildEvents);
 
         // Delivery is at least once, and the process may die anywhere. Announcing before recording means a death
         // in between costs a repeated log line, never a lost one; once the history holds the event, a redelivery is
         // not announced again. The outbox keeps its (event, sink) entries after delivery, so a death after they
         // were added and before the history was written does not mail or publish twice either.
-        bool recorded;
-        if (await WithHistoryAsync(c => history.ContainsAsync(buildEvent, c), "look up", buildEvent, keepAlive, ct))
+        var known = await WithHistoryAsync(c => history.ContainsManyAsync(buildEvents, c), "look up", buildEvents, keepAlive, ct);
+
+        var fresh = new List<BuildEvent>();
+        var freshIndexes = new List<int>();
+        var keys = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < buildEvents.Count; i++)
         {
-            logger.LogInformation("Build {BuildId} {Srpm} ({Timestamp}) {Arch} {Status} is already recorded; not announcing it again",
-                buildEvent.BuildId, buildEvent.Srpm, buildEvent.Timestamp, buildEvent.Arch, buildEvent.Status);
-            recorded = false;
-        }
-        else
-        {
-            foreach (var sink in directSinks)
+            var e = buildEvents[i];
+            if (known[i] || !keys.Add(EventKey.Of(e)))
             {
-                if (sink.Concerns(buildEvent))
+                logger.LogInformation("Build {BuildId} {Srpm} ({Timestamp}) {Arch} {Status} is already recorded; not announcing it again",
+                    e.BuildId, e.Srpm, e.Timestamp, e.Arch, e.Status);
+                continue;
+            }
+            fresh.Add(e);
+            freshIndexes.Add(i);
+        }
+
+        var recorded = new bool[buildEvents.Count];
+        if (fresh.Count > 0)
+        {
+            foreach (var e in fresh)
+            {
+                foreach (var sink in directSinks)
                 {
-                    await sink.EmitAsync(buildEvent, ct);
+                    if (sink.Concerns(e))
+                    {
+                        await sink.EmitAsync(e, ct);
+                    }
                 }
             }
             if (outbox is not null)
             {
-                var concerned = outboxSinks.Where(s => s.Concerns(buildEvent)).Select(s => s.Name).ToList();
-                await outbox.AddAsync(EventKey.Of(buildEvent), MessageJson.Serialize(buildEvent), concerned, ct);
+                await outbox.AddManyAsync([.. fresh.Select(e => new OutboxAddition(
+                    EventKey.Of(e), MessageJson.Serialize(e), [.. outboxSinks.Where(s => s.Concerns(e)).Select(s => s.Name)]))], ct);
             }
-            recorded = await WithHistoryAsync(c => history.RecordAsync(buildEvent, c), "record", buildEvent, keepAlive, ct);
+            var written = await WithHistoryAsync(c => history.RecordManyAsync(fresh, c), "record", fresh, keepAlive, ct);
+            for (var i = 0; i < fresh.Count; i++)
+            {
+                recorded[freshIndexes[i]] = written[i];
+            }
         }
 
         // Returned on a redelivery too: the first attempt may have died before putting it, and
         // staging the same build twice does no harm.
-        return new NotifyOutcome(recorded, TosignFor(buildEvent));
+        return [.. buildEvents.Select((e, i) => new NotifyOutcome(recorded[i], TosignFor(e)))];
     }
 
     // A history database that is down is waited for here, the job kept: releasing it would only hand the same
     // failure to the next event. ArgumentException is a bad event, not an outage, and is let out.
-    private async Task<T> WithHistoryAsync<T>(Func<CancellationToken, Task<T>> operation, string what, BuildEvent e, Func<CancellationToken, Task>? keepAlive, CancellationToken ct)
+    private async Task<T> WithHistoryAsync<T>(Func<CancellationToken, Task<T>> operation, string what, IReadOnlyList<BuildEvent> events, Func<CancellationToken, Task>? keepAlive, CancellationToken ct)
     {
         var schedule = historyRetries.Start(time);
         while (true)
@@ -111,8 +142,10 @@ public sealed class NotificationProcessor
             catch (Exception ex) when (ex is not ArgumentException && !(ex is OperationCanceledException && ct.IsCancellationRequested))
             {
                 var decision = schedule.Failed();
-                logger.LogWarning("history unavailable, cannot {What} build {BuildId} {Srpm} {Arch} {Status} (try {Failures}): {Message}; trying again in {Delay:0.0} s",
-                    what, e.BuildId, e.Srpm, e.Arch, e.Status, decision.Failures, ex.Message, decision.Delay.TotalSeconds);
+                var e = events[0];
+                var others = events.Count > 1 ? $" and {events.Count - 1} more" : "";
+                logger.LogWarning("history unavailable, cannot {What} build {BuildId} {Srpm} {Arch} {Status}{Others} (try {Failures}): {Message}; trying again in {Delay:0.0} s",
+                    what, e.BuildId, e.Srpm, e.Arch, e.Status, others, decision.Failures, ex.Message, decision.Delay.TotalSeconds);
                 if (keepAlive is not null)
                 {
                     await keepAlive(ct);

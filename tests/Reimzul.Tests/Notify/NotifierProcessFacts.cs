@@ -75,7 +75,8 @@ public sealed class NotifierProcessFacts : IAsyncLifetime, IDisposable
         await smtp.StartAgainAsync();
         await Eventually.WaitAsync(() => MailedIds().Count >= Events && subscriber.Payloads.Count >= Events, TimeSpan.FromSeconds(90),
             () => $"{MailedIds().Count} mails, {subscriber.Payloads.Count} MQTT messages\n{second.Describe()}");
-        await Task.Delay(500);
+        await DeliveryAssert.WaitUntilNothingPendingAsync(async () => (await install.RunAsync("stats")).StandardOutput);
+        await subscriber.DrainAsync();
 
         // Every event arrived. A SIGKILL can fall between a server's acknowledgement and the outbox's mark: the one
         // delivery each sink had in flight may then be sent again by the next notifier, as the same message (same

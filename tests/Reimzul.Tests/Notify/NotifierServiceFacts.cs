@@ -126,4 +126,37 @@ public sealed class NotifierServiceFacts : IAsyncLifetime, IDisposable
         Assert.Contains("status Failed", Assert.Single(LogLines()), StringComparison.Ordinal);
         Assert.Equal(BuildStatus.Failed, Assert.Single(HistoryRows.All(HistoryPath)).Status);
     }
+
+    [Fact]
+    public async Task ABurstIsRecordedOnceEachWithAMalformedJobAmongItBuriedAndTheRestNotHeldBack()
+    {
+        // 300 builds, Building then Success each, queued before the notifier starts: it takes them in batches.
+        var bodies = new List<string>();
+        for (var i = 0; i < 300; i++)
+        {
+            var srpm = $"pkg{i}-1.0-1.el7.src.rpm";
+            bodies.Add(MessageJson.Serialize(Event(BuildStatus.Building, srpm: srpm, buildId: $"build-{i}")));
+            bodies.Add(MessageJson.Serialize(Event(BuildStatus.Success, srpm: srpm, buildId: $"build-{i}")));
+        }
+        bodies.Insert(101, "{\"srpm\": 42}");
+        bodies.Insert(400, bodies[10]);
+        foreach (var body in bodies)
+        {
+            await _probe.PutAsync(Tubes.Notify, body);
+        }
+
+        await StartAsync();
+        var buried = await _probe.WaitForBuriedAsync(Tubes.Notify);
+        await _probe.WaitForStatsAsync(Tubes.Notify, s => s is { Ready: 0, Reserved: 0 }, "every other notify job deleted");
+
+        Assert.Equal("{\"srpm\": 42}", buried.Body);
+        Assert.Single(await _probe.BuriedAsync(Tubes.Notify));
+        Assert.Equal(600, LogLines().Length);
+        Assert.Equal(300, LogLines().Count(l => l.Contains("status Success", StringComparison.Ordinal)));
+        var rows = HistoryRows.All(HistoryPath);
+        Assert.Equal(600, rows.Count);
+        Assert.Equal(300, rows.Count(r => r is { Status: BuildStatus.Success, LatestBuild: true }));
+        Assert.Equal(300, rows.Count(r => r.Status == BuildStatus.Done));
+        Assert.Equal(300, (await _probe.TakeReadyAsync(Tubes.Tosign)).Count);
+    }
 }

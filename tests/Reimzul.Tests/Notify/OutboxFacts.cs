@@ -128,8 +128,10 @@ public sealed class OutboxFacts : IAsyncLifetime, IDisposable
         {
             await Eventually.WaitAsync(() => MailedIds().Count >= Events && subscriber.Payloads.Count >= Events, TimeSpan.FromSeconds(60),
                 () => $"{MailedIds().Count} mails, {subscriber.Payloads.Count} MQTT messages\n{subscriber.Describe()}");
-            // Anything extra would arrive now.
-            await Task.Delay(500);
+            // Nothing pending in the outbox: nothing more will be sent; and what the broker took has reached the subscriber.
+            await Eventually.WaitAsync(async () => (await notifier.Outbox.DepthAsync(CancellationToken.None)).All(d => d.Pending == 0),
+                TimeSpan.FromSeconds(60), () => "deliveries still pending in the outbox");
+            await subscriber.DrainAsync();
             // The SMTP and broker outages and the restart may each cut off the one delivery a sink had in flight.
             var expected = Enumerable.Range(0, Events).Select(i => (string?)$"b-{i}").ToList();
             DeliveryAssert.EachOnceButInFlight(expected, [.. smtp.Messages().Select(m => (m.Headers["X-Reimzul-Build-Id"], m.Headers["Message-ID"] ?? ""))], inFlight: 2);

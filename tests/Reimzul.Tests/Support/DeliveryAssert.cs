@@ -1,3 +1,5 @@
+using System.Text.RegularExpressions;
+
 namespace Reimzul.Tests.Support;
 
 /// <summary>
@@ -15,5 +17,19 @@ public static class DeliveryAssert
         Assert.True(twice.Count <= inFlight && twice.All(g => g.Count() == 2 && g.Select(a => a.Content).Distinct().Count() == 1),
             $"more than the {inFlight} deliveries in flight at an interruption came twice, or a repeat differs: "
             + string.Join(", ", twice.Select(g => $"{g.Key} ×{g.Count()}")));
+    }
+
+    /// <summary>
+    /// Waits until <c>reimzul stats</c> shows no mail or MQTT delivery pending in the outbox and no notify job left:
+    /// nothing more will be sent, so what arrived so far is all that will.
+    /// </summary>
+    public static async Task WaitUntilNothingPendingAsync(Func<Task<string>> stats)
+    {
+        var last = "";
+        await Eventually.WaitAsync(async () =>
+        {
+            last = await stats();
+            return Regex.IsMatch(last, @"(?m)^mail\s+0\s") && Regex.IsMatch(last, @"(?m)^mqtt\s+0\s") && Regex.IsMatch(last, @"(?m)^notify\s+0\s+0\s");
+        }, TimeSpan.FromSeconds(60), () => last);
     }
 }

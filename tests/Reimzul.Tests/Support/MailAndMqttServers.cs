@@ -264,7 +264,23 @@ public sealed class MosquittoTestBroker : IAsyncDisposable
             await sub.DisposeAsync();
             throw;
         }
-        return new MqttTestSubscriber(sub);
+        return new MqttTestSubscriber(sub, this, topic);
+    }
+
+    /// <summary>Publishes <paramref name="payload"/> with QoS 1 as a client of its own, with <c>mosquitto_pub</c>.</summary>
+    public async Task PublishAsync(string topic, string payload)
+    {
+        var client = Pki.Client("test-publisher");
+        var result = await ProcessRunner.Default.RunAsync(new ProcessSpec("/usr/bin/mosquitto_pub",
+        [
+            "-h", "127.0.0.1", "-p", Port.ToString(CultureInfo.InvariantCulture),
+            "--cafile", Pki.CaCertPath, "--cert", client.CertPath, "--key", client.KeyPath,
+            "-t", topic, "-q", "1", "-m", payload,
+        ]) { Timeout = TimeSpan.FromSeconds(20) });
+        if (!result.Succeeded)
+        {
+            throw new InvalidOperationException($"mosquitto_pub exited with {result.ExitCode}: {result.StandardError}");
+        }
     }
 
     public async ValueTask DisposeAsync()
@@ -275,9 +291,20 @@ public sealed class MosquittoTestBroker : IAsyncDisposable
 }
 
 /// <summary>The payloads a <c>mosquitto_sub</c> printed (one JSON object a line; its <c>-d</c> lines are left out).</summary>
-public sealed class MqttTestSubscriber(RunningProcess process) : IAsyncDisposable
+public sealed class MqttTestSubscriber(RunningProcess process, MosquittoTestBroker broker, string topic) : IAsyncDisposable
 {
     public IReadOnlyList<string> Payloads => [.. process.Lines.Where(l => l.StartsWith('{'))];
+
+    /// <summary>
+    /// Returns once every message the broker acknowledged before this call has reached this subscriber: the broker
+    /// hands one subscriber its messages in the order it took them, so a marker published now arrives after them.
+    /// </summary>
+    public async Task DrainAsync()
+    {
+        var marker = $"drained-{Guid.NewGuid():N}";
+        await broker.PublishAsync(topic, marker);
+        await process.WaitForLineAsync(marker, TimeSpan.FromSeconds(20));
+    }
 
     public string Describe() => process.Describe();
 
