@@ -418,6 +418,7 @@ async function buildPage(id) {
   replace(page(), head, actions, outcome);
 
   let build = null;
+  let shownStates = null;
   const render = async () => {
     try {
       build = await getJson(`/api/v1/builds/${seg(id)}`);
@@ -451,7 +452,12 @@ async function buildPage(id) {
             ? el("ul", { class: "files" }, a.rpms.map(url => el("li", {}, el("a", { href: url }, fileName(url)))))
             : el("span", { class: "muted" }, "none")),
           el("td", {}, a.reason ?? "")))));
-    renderActions(actions, outcome, build);
+    // The buttons are redrawn only when a state changed, so a click in progress keeps its button.
+    const states = (build.arches ?? []).map(a => `${a.arch}=${a.status}`).join(",");
+    if (states !== shownStates) {
+      shownStates = states;
+      renderActions(actions, outcome, build);
+    }
     return (build.arches ?? []).some(a => RUNNING.has(a.status));
   };
   const running = await render();
@@ -493,6 +499,8 @@ function renderActions(box, outcome, build) {
         : "";
       replace(outcome, el("p", { class: "error", role: "alert" }, error.message, hint));
       if (error instanceof ApiError && error.status === 401) {
+        // A token the service refuses is no use for the next try either.
+        sessionStorage.removeItem(TOKEN_KEY);
         renderWriter(true);
       }
       button.disabled = false;
@@ -576,9 +584,10 @@ async function logPage(id, arch, file) {
       if (response.status === 404) {
         // A queued build has no log yet: wait for it while the build is still to come.
         const status = await archStatus();
-        if (status && RUNNING.has(status)) {
-          waitingSince ||= Date.now();
-          replace(state, `Waiting for ${file}: the build is ${status.toLowerCase()}…`);
+        waitingSince ||= Date.now();
+        // Just submitted, the build may not be recorded yet: wait a little for it too.
+        if ((status && RUNNING.has(status)) || (!status && Date.now() - waitingSince < 60_000)) {
+          replace(state, status ? `Waiting for ${file}: the build is ${status.toLowerCase()}…` : `Waiting for the build to be recorded…`);
           setTimeout(poll, 1000);
           return;
         }
@@ -596,10 +605,15 @@ async function logPage(id, arch, file) {
       if (complete) {
         stopped = true;
         pre.dataset.complete = "true";
-        const status = await archStatus();
-        replace(state, `The build ended${status ? ` ${status}` : ""}; ${offset} bytes of ${file}.`);
-        if (status) {
-          state.append(" ", statusBadge(status));
+        let status = await archStatus();
+        // The log may be complete a moment before the result is recorded.
+        for (let i = 0; i < 10 && RUNNING.has(status); i++) {
+          await new Promise(resolve => setTimeout(resolve, 500));
+          status = await archStatus();
+        }
+        replace(state, `${file} is complete (${offset} bytes). `);
+        if (status && !RUNNING.has(status)) {
+          state.append("The build ended ", statusBadge(status));
         }
         return;
       }
