@@ -75,7 +75,7 @@ public sealed class MongoHistoryStore : IHistoryStore
         HistoryKeys.CheckEvent(buildEvent);
         return GuardAsync(async () =>
         {
-            var isResult = IsResult(buildEvent.Status);
+            var isResult = BuildStatus.IsResult(buildEvent.Status);
             var document = new BsonDocument
             {
                 { "_id", ObjectId.GenerateNewId() },
@@ -122,12 +122,16 @@ public sealed class MongoHistoryStore : IHistoryStore
                 id = existing["_id"].AsObjectId;
             }
 
-            if (isResult)
+            if (BuildStatus.EndsBuild(buildEvent.Status))
             {
                 var package = Package(buildEvent.Srpm, buildEvent.Target, buildEvent.Arch);
-                await builds.UpdateManyAsync(
-                    package & Builders<BsonDocument>.Filter.Eq("latest_build", true) & Builders<BsonDocument>.Filter.Ne("_id", id),
-                    Builders<BsonDocument>.Update.Set("latest_build", false), cancellationToken: cancellationToken);
+                // A Canceled build ends its Building record but leaves the latest result as it is.
+                if (isResult)
+                {
+                    await builds.UpdateManyAsync(
+                        package & Builders<BsonDocument>.Filter.Eq("latest_build", true) & Builders<BsonDocument>.Filter.Ne("_id", id),
+                        Builders<BsonDocument>.Update.Set("latest_build", false), cancellationToken: cancellationToken);
+                }
                 await builds.UpdateManyAsync(
                     package & Builders<BsonDocument>.Filter.Eq("timestamp", buildEvent.Timestamp) & Builders<BsonDocument>.Filter.Eq("status", BuildStatus.Building),
                     Builders<BsonDocument>.Update.Set("status", BuildStatus.Done), cancellationToken: cancellationToken);
@@ -158,7 +162,7 @@ public sealed class MongoHistoryStore : IHistoryStore
         var f = Builders<BsonDocument>.Filter;
         var filter = f.Eq("status", status);
         // As the original query tool: Building records never carry latest_build, results must.
-        if (status != BuildStatus.Building)
+        if (!BuildStatus.IsNeverLatest(status))
         {
             filter &= f.Eq("latest_build", true);
         }
@@ -296,8 +300,6 @@ public sealed class MongoHistoryStore : IHistoryStore
         var first = message[..clusterView].Split(" using ", 2)[0];
         return socket.Success ? $"{first}: {socket.Groups[1].Value}" : first;
     }
-
-    private static bool IsResult(string status) => status is BuildStatus.Success or BuildStatus.Failed;
 
     private static FilterDefinition<BsonDocument> Package(string srpm, string target, string arch)
     {

@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Reimzul.Build;
+using Reimzul.Cancels;
 using Reimzul.Config;
 using Reimzul.History;
 using Reimzul.HistoryStores;
@@ -86,12 +87,21 @@ public static class Composition
                     ? HttpResultStore.Create(config, loggers.CreateLogger<HttpResultStore>())
                     : new LocalResultStore(config.Paths, loggers.CreateLogger<LocalResultStore>());
             });
+            // Cancel requests and live logs: in the data dir on one machine; from the controller and to bstore on many
+            // (an rsync store has no HTTP bstore to stream to: its builds' logs arrive with their results).
+            ICancelChecks cancelChecks = config.Topology == Topology.ManyMachines
+                ? new ControllerCancelChecks(RemoteHttp.ForController(config))
+                : new LocalCancelChecks(CancelRecords.Under(config.Paths.DataDir));
+            ILiveLogs? liveLogs = config.Topology != Topology.ManyMachines ? new LocalLiveLogs(LiveLogFiles.NextTo(config.Paths.Repo))
+                : config.BstoreRsync is null ? new HttpLiveLogs(RemoteHttp.ForBstore(config))
+                : null;
             for (var i = 0; i < workers; i++)
             {
                 services.AddSingleton<IHostedService>(sp => new BuildWorker(
                     sp.GetRequiredService<IJobQueueFactory>(), config.Builder, config.Paths.Results, sp.GetRequiredService<IBuildBackend>(),
                     sp.GetRequiredService<ISrpmSource>(), sp.GetRequiredService<IResultStore>(),
-                    sp.GetRequiredService<ILogger<BuildWorker>>(), sp.GetRequiredService<TimeProvider>()));
+                    sp.GetRequiredService<ILogger<BuildWorker>>(), sp.GetRequiredService<TimeProvider>(),
+                    cancelChecks: cancelChecks, liveLogs: liveLogs));
             }
         }
         if (roles.HasFlag(Roles.Notifier))

@@ -78,9 +78,12 @@ public sealed class SqliteHistoryStore : IHistoryStore
                 return false;
             }
 
-            if (IsResult(buildEvent.Status))
+            if (BuildStatus.IsResult(buildEvent.Status))
             {
                 await ClearLatestAsync(transaction, buildEvent, newId, cancellationToken);
+            }
+            if (BuildStatus.EndsBuild(buildEvent.Status))
+            {
                 await FinishBuildingAsync(transaction, buildEvent, cancellationToken);
             }
             else if (buildEvent.Status == BuildStatus.Building && !string.IsNullOrEmpty(buildEvent.BuildId))
@@ -111,10 +114,13 @@ public sealed class SqliteHistoryStore : IHistoryStore
         return await OneAtATimeAsync<IReadOnlyList<BuildRecord>>(async () =>
         {
             using var command = connection.CreateCommand();
-            // As the original query tool: Building records never carry latest_build, results must. The literals let
+            // As the original query tool: Building records never carry latest_build, results must; Canceled ones never do
+            // either. The literals let
             // SQLite use the partial indexes, which it cannot do for a bound parameter.
             var sql = status == BuildStatus.Building
                 ? $"SELECT {Columns} FROM build_history WHERE status = 'Building'"
+                : status == BuildStatus.Canceled
+                ? $"SELECT {Columns} FROM build_history WHERE status = 'Canceled'"
                 : $"SELECT {Columns} FROM build_history WHERE status = $status AND latest_build = 1";
             if (target is not null)
             {
@@ -215,8 +221,6 @@ public sealed class SqliteHistoryStore : IHistoryStore
         }
     }
 
-    private static bool IsResult(string status) => status is BuildStatus.Success or BuildStatus.Failed;
-
     /// <returns>The new row's id, or null when this event is already recorded.</returns>
     private async Task<long?> InsertAsync(SqliteTransaction transaction, BuildEvent e, CancellationToken ct)
     {
@@ -237,7 +241,7 @@ public sealed class SqliteHistoryStore : IHistoryStore
         command.Parameters.AddWithValue("$builder_fqdn", e.BuilderFqdn);
         command.Parameters.AddWithValue("$evr", e.Evr);
         command.Parameters.AddWithValue("$pkgname", e.PkgName);
-        command.Parameters.AddWithValue("$latest_build", IsResult(e.Status));
+        command.Parameters.AddWithValue("$latest_build", BuildStatus.IsResult(e.Status));
         command.Parameters.AddWithValue("$reason", (object?)e.Reason ?? DBNull.Value);
         command.Parameters.AddWithValue("$recorded_at", time.GetUtcNow().ToString("o", CultureInfo.InvariantCulture));
         command.Parameters.AddWithValue("$duration_s", (object?)e.DurationSeconds ?? DBNull.Value);

@@ -108,11 +108,15 @@ public sealed class PostgreSqlHistoryStore : IHistoryStore
             {
                 return false;
             }
-            if (IsResult(buildEvent.Status))
+            if (BuildStatus.EndsBuild(buildEvent.Status))
             {
-                await using var clear = Command(connection, transaction, """
+                // A Canceled build ends its Building record but leaves the latest result as it is.
+                var clearLatest = BuildStatus.IsResult(buildEvent.Status) ? """
                     UPDATE build_history SET latest_build = false
                     WHERE srpm = @srpm AND target = @target AND arch = @arch AND latest_build AND id <> @id;
+
+                    """ : "";
+                await using var clear = Command(connection, transaction, clearLatest + """
                     UPDATE build_history SET status = @done
                     WHERE srpm = @srpm AND target = @target AND arch = @arch AND timestamp = @timestamp AND status = @building;
                     """);
@@ -161,7 +165,7 @@ public sealed class PostgreSqlHistoryStore : IHistoryStore
         {
             var sql = $"SELECT {Columns} FROM build_history WHERE status = @status";
             // As the original query tool: Building records never carry latest_build, results must.
-            if (status != BuildStatus.Building)
+            if (!BuildStatus.IsNeverLatest(status))
             {
                 sql += " AND latest_build";
             }
@@ -260,8 +264,6 @@ public sealed class PostgreSqlHistoryStore : IHistoryStore
         }
     }
 
-    private static bool IsResult(string status) => status is BuildStatus.Success or BuildStatus.Failed;
-
     private static NpgsqlCommand Command(NpgsqlConnection connection, NpgsqlTransaction transaction, string sql) => new(sql, connection, transaction);
 
     /// <returns>The new row's id, or null when this event is already recorded.</returns>
@@ -288,7 +290,7 @@ public sealed class PostgreSqlHistoryStore : IHistoryStore
         p.AddWithValue("builder_fqdn", e.BuilderFqdn);
         p.AddWithValue("evr", e.Evr);
         p.AddWithValue("pkgname", e.PkgName);
-        p.AddWithValue("latest_build", IsResult(e.Status));
+        p.AddWithValue("latest_build", BuildStatus.IsResult(e.Status));
         p.AddWithValue("reason", (object?)e.Reason ?? DBNull.Value);
         p.AddWithValue("recorded_at", time.GetUtcNow());
         p.AddWithValue("duration_s", (object?)e.DurationSeconds ?? DBNull.Value);

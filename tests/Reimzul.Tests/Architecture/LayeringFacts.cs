@@ -56,6 +56,8 @@ public sealed class LayeringFacts
         new("Reimzul.Srpms", 5),
         // implement History.IHistoryStore: PostgreSQL, and the client of a store in another process (MongoDB).
         new("Reimzul.HistoryStores", 5),
+        // implement Worker.ICancelChecks (the cancel records in the data dir, or asked of the controller) and keep those records.
+        new("Reimzul.Cancels", 5),
     ];
 
     private static readonly Assembly Core = Assembly.Load("Reimzul.Core");

@@ -78,6 +78,24 @@ public abstract class HistoryStoreContract : IAsyncLifetime
     }
 
     [ContractFact]
+    public async Task ACanceledBuildEndsItsBuildingRecordButLeavesTheLatestResultAsItIs()
+    {
+        await Store.RecordAsync(Event(BuildStatus.Success, "20261125100000", buildId: "build-1"));
+        await Store.RecordAsync(Event(BuildStatus.Building, "20261125110000", buildId: "build-2"));
+        Assert.True(await Store.RecordAsync(Event(BuildStatus.Canceled, "20261125110000", buildId: "build-2", reason: "canceled by alice")));
+        Assert.False(await Store.RecordAsync(Event(BuildStatus.Canceled, "20261125110000", buildId: "build-2", reason: "canceled by alice")));
+
+        Assert.Empty(await Store.QueryAsync(BuildStatus.Building, Target));
+        Assert.Equal("20261125100000", Assert.Single(await Store.QueryAsync(BuildStatus.Success, Target)).Timestamp);
+        var canceled = Assert.Single(await Store.QueryAsync(BuildStatus.Canceled, Target));
+        Assert.False(canceled.LatestBuild);
+        Assert.Equal("canceled by alice", canceled.Reason);
+        Assert.Equal(
+            [("Success", true), ("Done", false), ("Canceled", false)],
+            (await RowsAsync()).Select(r => (r.Status, r.LatestBuild)));
+    }
+
+    [ContractFact]
     public async Task OtherArchesAndTargetsKeepTheirOwnLatestBuild()
     {
         await Store.RecordAsync(Event(BuildStatus.Success, "20261125100000", arch: "x86_64", target: "c7.u.x86_64", buildId: "a"));
