@@ -149,6 +149,11 @@ public sealed class BuildWorker(
         }
         baseEvent = baseEvent with { Timestamp = timestamp };
         var chain = BuildChain.Plan(request.Arch, options.Arch, srpm.Name, srpm.Arch);
+        if (request.OnlyArches is { } only)
+        {
+            // A resubmit of the arches that failed: the others of the chain stand as they ended.
+            chain = [.. chain.Where(only.Contains)];
+        }
         logger.LogInformation("job {Id}: building {Srpm} ({Pkg} {Evr}) for {Target}, arches {Chain}, timestamp {Timestamp}, build id {BuildId}",
             job.Id, request.Srpm, srpm.Name, srpm.Evr, request.Target, string.Join(" → ", chain), timestamp, request.BuildId);
 
