@@ -30,7 +30,16 @@ public static class Composition
     /// <summary>A host with the given roles. Logs go to stderr, one line each (or to the journal under systemd).</summary>
     public static async Task<IHost> CreateHostAsync(ReimzulConfig config, Roles roles, int workers, CancellationToken cancellationToken)
     {
+        // The web role comes with the controller unless [web] enabled = no.
+        if (roles.HasFlag(Roles.Controller) && config.Web.Enabled)
+        {
+            roles |= Roles.Web;
+        }
         // A service that cannot start says so in one line here, not in a failed host start with a stack trace.
+        if (roles.HasFlag(Roles.Web))
+        {
+            WebRoleServer.CheckSettings(config);
+        }
         if (roles.HasFlag(Roles.Controller))
         {
             ControllerServer.CheckSettings(config);
@@ -125,6 +134,13 @@ public static class Composition
         {
             services.AddSingleton<IHostedService>(sp => BstoreServer.Create(config, sp.GetRequiredService<ILoggerFactory>()));
         }
+        if (roles.HasFlag(Roles.Web))
+        {
+            // A store of its own: the API's reads do not wait behind the notifier's writes (SQLite in WAL mode reads alongside).
+            var readHistory = await OpenHistoryAsync(config, cancellationToken);
+            services.AddSingleton<IHostedService>(sp => WebRoleServer.Create(config, readHistory, sp.GetRequiredService<IJobQueueFactory>(),
+                sp.GetRequiredService<ILoggerFactory>(), sp.GetRequiredService<TimeProvider>()));
+        }
         if (roles.HasFlag(Roles.Signer))
         {
             services.AddSingleton(sp => new Signer(config.Paths, sp.GetRequiredService<ILoggerFactory>().CreateLogger<Signer>()));
@@ -158,6 +174,9 @@ public enum Roles
     Signer = 8,
     Controller = 16,
     Bstore = 32,
+
+    /// <summary>The JSON API, pages, badge, feed and metrics (<c>[web]</c>).</summary>
+    Web = 64,
 
     /// <summary>What <c>reimzul up</c> runs: one machine needs no HTTP services.</summary>
     All = Worker | Notifier | Repogen | Signer,

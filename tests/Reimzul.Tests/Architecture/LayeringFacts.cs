@@ -23,6 +23,7 @@ public sealed class LayeringFacts
         new("Reimzul.Processes", 0),
         new("Reimzul.Retry", 0),
         new("Reimzul.Rpm", 0),
+        new("Reimzul.Telemetry", 0),
 
         // L1
         new("Reimzul.Files", 1),
@@ -50,6 +51,7 @@ public sealed class LayeringFacts
         new("Reimzul.Repogen", 4),
         new("Reimzul.Signing", 4),
         new("Reimzul.Submit", 4),
+        new("Reimzul.Status", 4),
 
         // L5 adapters: implement the roles' ports (Worker.IResultStore, Worker.ISrpmSource).
         new("Reimzul.ResultStores", 5),
