@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Benchmarks of BENCHMARKS.md, each measured against its baseline in the same run.
 #   ./scripts/bench.sh            all of them
-#   ./scripts/bench.sh e2e|queue|upload|notify|history [options of that benchmark]
+#   ./scripts/bench.sh e2e|queue|upload|notify|history|ui [options of that benchmark]
 #   ./scripts/bench.sh history [--builds 1000000] [--events 4000]   SQLite and PostgreSQL history
+#   ./scripts/bench.sh ui [--builds 1000000] [--runs 30]   the dashboard's first paint in chromium
 set -euo pipefail
 cd "$(dirname "$0")/.."
 which=${1:-all}
@@ -30,6 +31,10 @@ fi
 if [[ $which == all || $which == history ]]; then
     echo "== history: queries on a generated history, RecordAsync against the raw insert rate (SQLite, PostgreSQL)"
     dotnet run --project bench/Reimzul.HistoryBench -c Release -- "$@"
+fi
+if [[ $which == all || $which == ui ]]; then
+    echo "== web UI: the dashboard in Debian's chromium over a generated history, against an empty one"
+    dotnet run --project bench/Reimzul.UiBench -c Release -- --reimzul "${PREFIX:-/usr/local}/bin/reimzul" "$@"
 fi
 if [[ $which == all || $which == upload ]]; then
     echo "== upload to bstore over TLS: HttpResultStore against curl and a local copy"

@@ -34,6 +34,7 @@ public static class ReimzulCommandLine
         root.Subcommands.Add(RoleCommands.RepogenWorker(common));
         root.Subcommands.Add(RoleCommands.Signer(common));
         root.Subcommands.Add(RoleCommands.Controller(common));
+        root.Subcommands.Add(WebCommand.Create(common));
         root.Subcommands.Add(RoleCommands.Bstore(common));
         root.Subcommands.Add(SubmitRepogenCommand.Create(common));
         root.Subcommands.Add(QueryCommand.Create(common));

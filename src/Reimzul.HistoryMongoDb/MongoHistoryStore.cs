@@ -75,7 +75,7 @@ public sealed class MongoHistoryStore : IHistoryStore
         HistoryKeys.CheckEvent(buildEvent);
         return GuardAsync(async () =>
         {
-            var isResult = IsResult(buildEvent.Status);
+            var isResult = BuildStatus.IsResult(buildEvent.Status);
             var document = new BsonDocument
             {
                 { "_id", ObjectId.GenerateNewId() },
@@ -122,12 +122,16 @@ public sealed class MongoHistoryStore : IHistoryStore
                 id = existing["_id"].AsObjectId;
             }
 
-            if (isResult)
+            if (BuildStatus.EndsBuild(buildEvent.Status))
             {
                 var package = Package(buildEvent.Srpm, buildEvent.Target, buildEvent.Arch);
-                await builds.UpdateManyAsync(
-                    package & Builders<BsonDocument>.Filter.Eq("latest_build", true) & Builders<BsonDocument>.Filter.Ne("_id", id),
-                    Builders<BsonDocument>.Update.Set("latest_build", false), cancellationToken: cancellationToken);
+                // A Canceled build ends its Building record but leaves the latest result as it is.
+                if (isResult)
+                {
+                    await builds.UpdateManyAsync(
+                        package & Builders<BsonDocument>.Filter.Eq("latest_build", true) & Builders<BsonDocument>.Filter.Ne("_id", id),
+                        Builders<BsonDocument>.Update.Set("latest_build", false), cancellationToken: cancellationToken);
+                }
                 await builds.UpdateManyAsync(
                     package & Builders<BsonDocument>.Filter.Eq("timestamp", buildEvent.Timestamp) & Builders<BsonDocument>.Filter.Eq("status", BuildStatus.Building),
                     Builders<BsonDocument>.Update.Set("status", BuildStatus.Done), cancellationToken: cancellationToken);
@@ -158,7 +162,7 @@ public sealed class MongoHistoryStore : IHistoryStore
         var f = Builders<BsonDocument>.Filter;
         var filter = f.Eq("status", status);
         // As the original query tool: Building records never carry latest_build, results must.
-        if (status != BuildStatus.Building)
+        if (!BuildStatus.IsNeverLatest(status))
         {
             filter &= f.Eq("latest_build", true);
         }
@@ -225,8 +229,87 @@ public sealed class MongoHistoryStore : IHistoryStore
         {
             document.Add("reason", record.Reason);
         }
+        if (record.DurationSeconds is { } duration)
+        {
+            document.Add("duration_s", duration);
+        }
         return GuardAsync(() => InsertAsync(document, cancellationToken));
     }
+
+    public Task<BuildPage> ListAsync(BuildQuery query, CancellationToken cancellationToken = default)
+    {
+        BuildQuery.Check(query);
+        var f = Builders<BsonDocument>.Filter;
+        // The current record of each build: every one but Done.
+        var filter = f.Ne("status", BuildStatus.Done);
+        void Filter(string field, string? value)
+        {
+            if (value is not null)
+            {
+                filter &= f.Eq(field, value);
+            }
+        }
+        Filter("status", query.Status);
+        Filter("target", query.Target);
+        Filter("arch", query.Arch);
+        Filter("pkgname", query.PkgName);
+        Filter("submitter", query.Submitter);
+        if (query.Since is { } since)
+        {
+            filter &= f.Gte("recorded_at", since.UtcDateTime);
+        }
+        if (query.Until is { } until)
+        {
+            filter &= f.Lt("recorded_at", until.UtcDateTime);
+        }
+        if (query.Cursor is not null)
+        {
+            // The cursor is the ObjectId of the last document of the page before.
+            if (!ObjectId.TryParse(query.Cursor, out var before))
+            {
+                throw new ArgumentException("the cursor is not one this history made (take next_cursor of the page before)", nameof(query));
+            }
+            filter &= f.Lt("_id", before);
+        }
+        return GuardAsync(async () =>
+        {
+            var documents = await builds.Find(filter).Sort(Builders<BsonDocument>.Sort.Descending("_id")).Limit(query.Limit + 1).ToListAsync(cancellationToken);
+            if (documents.Count <= query.Limit)
+            {
+                return new BuildPage { Records = documents.Select(ToRecord).ToList() };
+            }
+            documents.RemoveRange(query.Limit, documents.Count - query.Limit);
+            return new BuildPage { Records = documents.Select(ToRecord).ToList(), NextCursor = documents[^1]["_id"].AsObjectId.ToString() };
+        });
+    }
+
+    public Task<IReadOnlyList<BuildRecord>> BuildAsync(string buildId, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(buildId);
+        return FindAsync(Builders<BsonDocument>.Filter.Eq("build_id", buildId), cancellationToken);
+    }
+
+    public Task<IReadOnlyList<BuildRecord>> BuildingAsync(CancellationToken cancellationToken = default) =>
+        FindAsync(Builders<BsonDocument>.Filter.Eq("status", BuildStatus.Building), cancellationToken);
+
+    public Task<IReadOnlyList<BuilderSeen>> BuildersSeenAsync(DateTimeOffset since, CancellationToken cancellationToken = default) => GuardAsync(async () =>
+    {
+        var pipeline = new[]
+        {
+            new BsonDocument("$match", new BsonDocument
+            {
+                { "recorded_at", new BsonDocument("$gte", since.UtcDateTime) },
+                { "builder_fqdn", new BsonDocument("$nin", new BsonArray { "", BsonNull.Value }) },
+            }),
+            new BsonDocument("$group", new BsonDocument { { "_id", "$builder_fqdn" }, { "last_seen", new BsonDocument("$max", "$recorded_at") } }),
+            new BsonDocument("$sort", new BsonDocument("_id", 1)),
+        };
+        var groups = await builds.Aggregate<BsonDocument>(pipeline, cancellationToken: cancellationToken).ToListAsync(cancellationToken);
+        return (IReadOnlyList<BuilderSeen>)groups
+            .Where(g => g["_id"].IsString)
+            .Select(g => new BuilderSeen { Name = g["_id"].AsString, LastSeen = new DateTimeOffset(g["last_seen"].ToUniversalTime(), TimeSpan.Zero) })
+            .ToList();
+    });
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 
@@ -247,6 +330,14 @@ public sealed class MongoHistoryStore : IHistoryStore
                 }),
             new CreateIndexModel<BsonDocument>(keys.Ascending("target").Ascending("status").Ascending("latest_build").Ascending("_id"), new CreateIndexOptions { Name = "ix_target_status" }),
             new CreateIndexModel<BsonDocument>(keys.Ascending("srpm").Ascending("target").Ascending("arch").Ascending("latest_build"), new CreateIndexOptions { Name = "ix_package" }),
+            // The web API's read model: newest first by one filter or none, a build by its id, builders by recording time.
+            new CreateIndexModel<BsonDocument>(keys.Ascending("target").Descending("_id"), new CreateIndexOptions { Name = "ix_target_newest" }),
+            new CreateIndexModel<BsonDocument>(keys.Ascending("pkgname").Descending("_id"), new CreateIndexOptions { Name = "ix_pkgname_newest" }),
+            new CreateIndexModel<BsonDocument>(keys.Ascending("status").Descending("_id"), new CreateIndexOptions { Name = "ix_status_newest" }),
+            new CreateIndexModel<BsonDocument>(keys.Ascending("arch").Descending("_id"), new CreateIndexOptions { Name = "ix_arch_newest" }),
+            new CreateIndexModel<BsonDocument>(keys.Ascending("submitter").Descending("_id"), new CreateIndexOptions { Name = "ix_submitter_newest" }),
+            new CreateIndexModel<BsonDocument>(keys.Ascending("build_id"), new CreateIndexOptions { Name = "ix_build_id" }),
+            new CreateIndexModel<BsonDocument>(keys.Ascending("recorded_at"), new CreateIndexOptions { Name = "ix_recorded_at" }),
         ], ct);
     }
 
@@ -297,8 +388,6 @@ public sealed class MongoHistoryStore : IHistoryStore
         return socket.Success ? $"{first}: {socket.Groups[1].Value}" : first;
     }
 
-    private static bool IsResult(string status) => status is BuildStatus.Success or BuildStatus.Failed;
-
     private static FilterDefinition<BsonDocument> Package(string srpm, string target, string arch)
     {
         var f = Builders<BsonDocument>.Filter;
@@ -330,6 +419,7 @@ public sealed class MongoHistoryStore : IHistoryStore
         LatestBuild = d.TryGetValue("latest_build", out var latest) && latest.IsBoolean && latest.AsBoolean,
         Comment = Text(d, "comment"),
         Reason = Text(d, "reason"),
+        DurationSeconds = d.TryGetValue("duration_s", out var duration) && duration.IsNumeric ? duration.ToDouble() : null,
         RecordedAt = d.TryGetValue("recorded_at", out var at) && at.IsValidDateTime
             ? new DateTimeOffset(at.ToUniversalTime(), TimeSpan.Zero)
             : d["_id"] is { IsObjectId: true } oid ? new DateTimeOffset(oid.AsObjectId.CreationTime, TimeSpan.Zero) : default,

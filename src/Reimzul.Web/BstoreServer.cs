@@ -88,6 +88,8 @@ public static class BstoreServer
             return Results.Json(reserved, RemoteJsonContext.Readable.TimestampResult);
         }));
 
+        LiveLogEndpoints.Map(app, auth, LiveLogFiles.NextTo(config.Paths.Repo));
+
         return new WebServer("bstore", app);
     }
 }

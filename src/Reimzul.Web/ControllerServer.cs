@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
+using Reimzul.Cancels;
 using Reimzul.Config;
 using Reimzul.Protocol;
 using Reimzul.Queue;
@@ -84,6 +85,8 @@ public static class ControllerServer
             var request = await Replies.ReadJsonAsync(context.Request, RemoteJsonContext.Default.SubmitRequest, cancellationToken);
             return await submits.SubmitAsync(request, submitter, cancellationToken);
         }));
+
+        CancelEndpoint.Map(app, CancelRecords.Under(config.Paths.DataDir));
 
         return new WebServer("controller", app);
     }

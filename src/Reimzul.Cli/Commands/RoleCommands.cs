@@ -24,6 +24,7 @@ public static class RoleCommands
     public static Command Controller(CommonOptions common) => Role(common, "controller", Roles.Controller, """
         Serve incoming SRPMs over HTTP(S) at /reimzul-incoming/NAME ([controller] port, default 11080) and accept
         SRPM uploads with submits from remote `reimzul submit` (authenticated by TLS client certificate or token).
+        Also serves the web role ([web] port, default 11082) unless [web] enabled = no.
         """);
 
     public static Command Bstore(CommonOptions common) => Role(common, "bstore", Roles.Bstore | Roles.Repogen | Roles.Signer, """

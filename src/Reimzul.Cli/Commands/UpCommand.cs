@@ -24,8 +24,8 @@ public static class UpCommand
             }
         });
         var command = new Command("up", """
-            Run every role in one process: N build workers, the notifier, the repogen worker and the signer,
-            on the embedded queue and history under the data dir. Ctrl-C stops cleanly: builds in progress
+            Run every role in one process: N build workers, the notifier, the repogen worker, the signer and the
+            web role (API, pages, metrics; [web] port, default 11082), on the embedded queue and history under the data dir. Ctrl-C stops cleanly: builds in progress
             are stopped and their jobs go back to the queue, to be built on the next start.
             """)
         {
@@ -37,6 +37,10 @@ public static class UpCommand
             var count = parseResult.GetValue(workers);
             // With beanstalkd as the queue, workers fetch from the controller and upload to bstore: run those too.
             var roles = config.Topology == Topology.ManyMachines ? Roles.All | Roles.Controller | Roles.Bstore : Roles.All;
+            if (config.Web.Enabled)
+            {
+                roles |= Roles.Web;
+            }
             using var host = await Composition.CreateHostAsync(config, roles, count, cancellationToken);
             var backend = (IBuildBackend)host.Services.GetService(typeof(IBuildBackend))!;
             await Console.Error.WriteLineAsync($"""
@@ -45,7 +49,12 @@ public static class UpCommand
                   repos in {config.Paths.Repo}, log {config.Paths.LogFile}
                   submit with: reimzul submit --data-dir {config.Paths.DataDir} -s FILE.src.rpm -a {config.Builder.Arch} -t TARGET -d DISTTAG
                 """);
-            await host.RunAsync(CancellationToken.None);
+            await host.StartAsync(CancellationToken.None);
+            foreach (var url in WebCommand.Urls(host))
+            {
+                await Console.Error.WriteLineAsync($"  web: {url} (API: {url}api/v1/builds, metrics: {url}metrics)");
+            }
+            await host.WaitForShutdownAsync(CancellationToken.None);
             return ExitCodes.Ok;
         }));
         return command;

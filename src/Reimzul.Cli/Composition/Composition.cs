@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Reimzul.Build;
+using Reimzul.Cancels;
 using Reimzul.Config;
 using Reimzul.History;
 using Reimzul.HistoryStores;
@@ -29,7 +30,16 @@ public static class Composition
     /// <summary>A host with the given roles. Logs go to stderr, one line each (or to the journal under systemd).</summary>
     public static async Task<IHost> CreateHostAsync(ReimzulConfig config, Roles roles, int workers, CancellationToken cancellationToken)
     {
+        // The web role comes with the controller unless [web] enabled = no.
+        if (roles.HasFlag(Roles.Controller) && config.Web.Enabled)
+        {
+            roles |= Roles.Web;
+        }
         // A service that cannot start says so in one line here, not in a failed host start with a stack trace.
+        if (roles.HasFlag(Roles.Web))
+        {
+            WebRoleServer.CheckSettings(config);
+        }
         if (roles.HasFlag(Roles.Controller))
         {
             ControllerServer.CheckSettings(config);
@@ -86,12 +96,21 @@ public static class Composition
                     ? HttpResultStore.Create(config, loggers.CreateLogger<HttpResultStore>())
                     : new LocalResultStore(config.Paths, loggers.CreateLogger<LocalResultStore>());
             });
+            // Cancel requests and live logs: in the data dir on one machine; from the controller and to bstore on many
+            // (an rsync store has no HTTP bstore to stream to: its builds' logs arrive with their results).
+            ICancelChecks cancelChecks = config.Topology == Topology.ManyMachines
+                ? new ControllerCancelChecks(RemoteHttp.ForController(config))
+                : new LocalCancelChecks(CancelRecords.Under(config.Paths.DataDir));
+            ILiveLogs? liveLogs = config.Topology != Topology.ManyMachines ? new LocalLiveLogs(LiveLogFiles.NextTo(config.Paths.Repo))
+                : config.BstoreRsync is null ? new HttpLiveLogs(RemoteHttp.ForBstore(config))
+                : null;
             for (var i = 0; i < workers; i++)
             {
                 services.AddSingleton<IHostedService>(sp => new BuildWorker(
                     sp.GetRequiredService<IJobQueueFactory>(), config.Builder, config.Paths.Results, sp.GetRequiredService<IBuildBackend>(),
                     sp.GetRequiredService<ISrpmSource>(), sp.GetRequiredService<IResultStore>(),
-                    sp.GetRequiredService<ILogger<BuildWorker>>(), sp.GetRequiredService<TimeProvider>()));
+                    sp.GetRequiredService<ILogger<BuildWorker>>(), sp.GetRequiredService<TimeProvider>(),
+                    cancelChecks: cancelChecks, liveLogs: liveLogs));
             }
         }
         if (roles.HasFlag(Roles.Notifier))
@@ -114,6 +133,13 @@ public static class Composition
         if (roles.HasFlag(Roles.Bstore))
         {
             services.AddSingleton<IHostedService>(sp => BstoreServer.Create(config, sp.GetRequiredService<ILoggerFactory>()));
+        }
+        if (roles.HasFlag(Roles.Web))
+        {
+            // A store of its own: the API's reads do not wait behind the notifier's writes (SQLite in WAL mode reads alongside).
+            var readHistory = await OpenHistoryAsync(config, cancellationToken);
+            services.AddSingleton<IHostedService>(sp => WebRoleServer.Create(config, readHistory, sp.GetRequiredService<IJobQueueFactory>(),
+                sp.GetRequiredService<ILoggerFactory>(), sp.GetRequiredService<TimeProvider>()));
         }
         if (roles.HasFlag(Roles.Signer))
         {
@@ -148,6 +174,9 @@ public enum Roles
     Signer = 8,
     Controller = 16,
     Bstore = 32,
+
+    /// <summary>The JSON API, pages, badge, feed and metrics (<c>[web]</c>).</summary>
+    Web = 64,
 
     /// <summary>What <c>reimzul up</c> runs: one machine needs no HTTP services.</summary>
     All = Worker | Notifier | Repogen | Signer,

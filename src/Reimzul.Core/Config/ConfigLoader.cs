@@ -36,6 +36,7 @@ public static class ConfigLoader
         ["builder"] = ["arch", "fqdn", "backend", "mock_path", "rpmbuild_path", "sandbox", "bwrap_path", "build_user", "timeout", "ttr", "min_free_mb", "retry_delay"],
         ["repogen"] = ["createrepo_path", "workers", "sqlite", "retain_old_md"],
         ["history"] = ["backend", "url", "password_file"],
+        ["web"] = ["enabled", "url", "listen", "port", "https", "client_certs", "tokens", "writers", "read_tokens", "builders_seen_within"],
     };
 
     private static readonly TimeSpan LongestDuration = TimeSpan.FromDays(365);
@@ -120,6 +121,8 @@ public static class ConfigLoader
             ("bstore", "tokens", config.Bstore.Http.Tokens),
             ("bstore", "token_file", config.Bstore.Http.TokenFile),
             ("bstore", "rsync_password_file", config.BstoreRsync?.PasswordFile),
+            ("web", "tokens", config.Web.Http.Tokens),
+            ("web", "read_tokens", config.Web.ReadTokens),
             ("tls", "ca_cert", config.Tls.CaCert),
             ("tls", "server_cert", config.Tls.ServerCert),
             ("tls", "server_key", config.Tls.ServerKey),
@@ -199,6 +202,7 @@ public static class ConfigLoader
             Controller = ReadController(Section("controller"), configDir),
             Bstore = ReadBstore(Section("bstore"), configDir),
             Tls = ReadTls(Section("tls"), configDir),
+            Web = ReadWeb(Section("web"), configDir),
         };
         return WithClientCertificateDefaults(config, Section("builder"));
     }
@@ -465,12 +469,27 @@ public static class ConfigLoader
         };
     }
 
+    private static WebOptions ReadWeb(ConfigSection web, string configDir)
+    {
+        var defaults = new WebOptions();
+        var http = ReadHttpService(web, configDir, defaults.Http, freePortAllowed: true);
+        return new WebOptions
+        {
+            Enabled = web.Bool("enabled") ?? defaults.Enabled,
+            // Unless told, the URL follows the port (0 picks a free port, named when the service starts).
+            Http = web.Text("url") is null && http.Port is not 0 and not WebOptions.DefaultPort ? http with { Url = $"http://localhost:{http.Port}/" } : http,
+            ReadTokens = web.Path("read_tokens", configDir),
+            BuildersSeenWithin = web.Duration("builders_seen_within", TimeSpan.FromMinutes(1), LongestDuration) ?? defaults.BuildersSeenWithin,
+        };
+    }
+
     // The keys [controller] and [bstore] share; files named relative to the config file, as certificates are.
-    private static HttpServiceOptions ReadHttpService(ConfigSection section, string configDir, HttpServiceOptions defaults) => new()
+    // [web] also takes port 0 (a free port, printed at start): it serves people, who are told where it is.
+    private static HttpServiceOptions ReadHttpService(ConfigSection section, string configDir, HttpServiceOptions defaults, bool freePortAllowed = false) => new()
     {
         Url = section.Checked("url", CheckHttpUrl) ?? defaults.Url,
         Listen = section.Checked("listen", CheckListenAddress) ?? defaults.Listen,
-        Port = section.Port("port") ?? defaults.Port,
+        Port = (freePortAllowed ? section.Int("port", 0, 65535) : section.Port("port")) ?? defaults.Port,
         Https = section.Bool("https") ?? defaults.Https,
         ClientCerts = section.Bool("client_certs") ?? defaults.ClientCerts,
         Tokens = section.Path("tokens", configDir),

@@ -32,6 +32,9 @@ public sealed record ReimzulConfig
     /// <summary><c>[bstore]</c> (besides <c>base_url</c>): the HTTP(S) service of result uploads and the repo, and how workers reach it.</summary>
     public BstoreOptions Bstore { get; init; } = new();
 
+    /// <summary><c>[web]</c>: the web role (JSON API, pages, badge, feed, metrics).</summary>
+    public WebOptions Web { get; init; } = new();
+
     /// <summary><c>[tls]</c>: certificates of the HTTPS services and of their clients.</summary>
     public TlsOptions Tls { get; init; } = new();
 
@@ -261,6 +264,27 @@ public sealed record BstoreOptions
 
     /// <summary><c>upload_retry_limit</c>: how long a worker keeps retrying an upload to an unreachable bstore before it gives the job back.</summary>
     public TimeSpan UploadRetryLimit { get; init; } = TimeSpan.FromMinutes(15);
+}
+
+/// <summary>
+/// <c>[web]</c>: the web role — the JSON API under <c>/api/v1</c>, the pages, the badge, the Atom feed and <c>/metrics</c> —
+/// served by <c>reimzul up</c>, with the controller, or by <c>reimzul web</c>.
+/// </summary>
+public sealed record WebOptions
+{
+    public const int DefaultPort = 11082;
+
+    /// <summary><c>enabled</c>: whether <c>reimzul up</c> and <c>reimzul controller</c> serve it too (<c>reimzul web</c> always does).</summary>
+    public bool Enabled { get; init; } = true;
+
+    /// <summary>Where it listens and how writers (actions) authenticate; <c>port = 0</c> picks a free port.</summary>
+    public HttpServiceOptions Http { get; init; } = new() { Url = $"http://localhost:{DefaultPort}/", Port = DefaultPort };
+
+    /// <summary><c>read_tokens</c>: a file of <c>TOKEN NAME</c> lines; when set, reading needs one of them (or a writer's token or certificate).</summary>
+    public string? ReadTokens { get; init; }
+
+    /// <summary><c>builders_seen_within</c>: a builder that recorded nothing for longer is no longer listed.</summary>
+    public TimeSpan BuildersSeenWithin { get; init; } = TimeSpan.FromDays(1);
 }
 
 /// <summary>PEM files. Servers present the server pair and check client certificates against the CA; clients check servers against the CA and present the client pair.</summary>

@@ -23,6 +23,10 @@ public sealed record BuildRecord
     public bool LatestBuild { get; init; }
     public string? Comment { get; init; }
     public string? Reason { get; init; }
+
+    /// <summary>Seconds the build step took, on a result recorded with it.</summary>
+    [JsonPropertyName("duration_s")]
+    public double? DurationSeconds { get; init; }
     public DateTimeOffset RecordedAt { get; init; }
 
     /// <summary>The id the record had in the history it was imported from (a MongoDB ObjectId), when known.</summary>

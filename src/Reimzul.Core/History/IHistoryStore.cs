@@ -67,4 +67,20 @@ public interface IHistoryStore : IAsyncDisposable
     /// and the event key, so importing twice adds nothing; returns false for a record already present.
     /// </summary>
     Task<bool> ImportAsync(BuildRecord record, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// The current record of each build and arch — every record but the Done ones, which their result or a later
+    /// attempt superseded — newest first, as <paramref name="query"/> filters them, one page at a time.
+    /// </summary>
+    /// <exception cref="ArgumentException">A limit out of range, or a cursor this store did not make.</exception>
+    Task<BuildPage> ListAsync(BuildQuery query, CancellationToken cancellationToken = default);
+
+    /// <summary>Every record of one build (its arches, attempts and results), oldest first; empty for an unknown id.</summary>
+    Task<IReadOnlyList<BuildRecord>> BuildAsync(string buildId, CancellationToken cancellationToken = default);
+
+    /// <summary>The Building records (builds under way, as far as the history knows), oldest first.</summary>
+    Task<IReadOnlyList<BuildRecord>> BuildingAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>The builders that recorded an event at or after <paramref name="since"/>, with the time of their last one.</summary>
+    Task<IReadOnlyList<BuilderSeen>> BuildersSeenAsync(DateTimeOffset since, CancellationToken cancellationToken = default);
 }

@@ -12,7 +12,7 @@ public sealed class SqliteHistoryStore : IHistoryStore
 {
     private const string Columns = """
         srpm, arch, target, disttag, scratch, submitter, build_id, status, builder_fqdn, evr,
-        pkgname, timestamp, latest_build, comment, reason, recorded_at
+        pkgname, timestamp, latest_build, comment, reason, recorded_at, duration_s
         """;
 
     // Must match the unique index ux_build_history_event exactly, so the lookup uses it.
@@ -121,10 +121,13 @@ public sealed class SqliteHistoryStore : IHistoryStore
         return await OneAtATimeAsync<IReadOnlyList<BuildRecord>>(async () =>
         {
             using var command = connection.CreateCommand();
-            // As the original query tool: Building records never carry latest_build, results must. The literals let
+            // As the original query tool: Building records never carry latest_build, results must; Canceled ones never do
+            // either. The literals let
             // SQLite use the partial indexes, which it cannot do for a bound parameter.
             var sql = status == BuildStatus.Building
                 ? $"SELECT {Columns} FROM build_history WHERE status = 'Building'"
+                : status == BuildStatus.Canceled
+                ? $"SELECT {Columns} FROM build_history WHERE status = 'Canceled'"
                 : $"SELECT {Columns} FROM build_history WHERE status = $status AND latest_build = 1";
             if (target is not null)
             {
@@ -158,7 +161,7 @@ public sealed class SqliteHistoryStore : IHistoryStore
             command.CommandText = $"""
                 INSERT INTO build_history ({Columns}, arrived_status)
                 VALUES ($srpm, $arch, $target, $disttag, $scratch, $submitter, $build_id_or_null, $record_status, $builder_fqdn, $evr,
-                        $pkgname, $timestamp, $latest_build, $comment, $reason, $recorded_at, $status)
+                        $pkgname, $timestamp, $latest_build, $comment, $reason, $recorded_at, $duration_s, $status)
                 ON CONFLICT DO NOTHING;
                 """;
             command.Parameters.AddWithValue("$build_id", record.BuildId ?? "");
@@ -179,6 +182,7 @@ public sealed class SqliteHistoryStore : IHistoryStore
             command.Parameters.AddWithValue("$comment", (object?)record.Comment ?? DBNull.Value);
             command.Parameters.AddWithValue("$reason", (object?)record.Reason ?? DBNull.Value);
             command.Parameters.AddWithValue("$recorded_at", record.RecordedAt.ToUniversalTime().ToString("o", CultureInfo.InvariantCulture));
+            command.Parameters.AddWithValue("$duration_s", (object?)record.DurationSeconds ?? DBNull.Value);
             return await command.ExecuteNonQueryAsync(cancellationToken) > 0;
         }, cancellationToken);
     }
@@ -205,6 +209,102 @@ public sealed class SqliteHistoryStore : IHistoryStore
             return await command.ExecuteNonQueryAsync(cancellationToken) > 0;
         }, cancellationToken);
     }
+
+    public async Task<BuildPage> ListAsync(BuildQuery query, CancellationToken cancellationToken = default)
+    {
+        BuildQuery.Check(query);
+        var before = HistoryCursor.ParseId(query.Cursor);
+        return await OneAtATimeAsync(async () =>
+        {
+            using var command = connection.CreateCommand();
+            // The literal "status <> 'Done'" lets SQLite use the partial indexes of the read model.
+            var sql = new System.Text.StringBuilder($"SELECT {Columns}, id FROM build_history WHERE status <> 'Done'");
+            void Filter(string column, object? value)
+            {
+                if (value is not null)
+                {
+                    sql.Append(CultureInfo.InvariantCulture, $" AND {column} = ${column}");
+                    command.Parameters.AddWithValue("$" + column, value);
+                }
+            }
+            Filter("status", query.Status);
+            Filter("target", query.Target);
+            Filter("arch", query.Arch);
+            Filter("pkgname", query.PkgName);
+            Filter("submitter", query.Submitter);
+            if (query.Since is { } since)
+            {
+                sql.Append(" AND recorded_at >= $since");
+                command.Parameters.AddWithValue("$since", since.ToUniversalTime().ToString("o", CultureInfo.InvariantCulture));
+            }
+            if (query.Until is { } until)
+            {
+                sql.Append(" AND recorded_at < $until");
+                command.Parameters.AddWithValue("$until", until.ToUniversalTime().ToString("o", CultureInfo.InvariantCulture));
+            }
+            if (before is { } id)
+            {
+                sql.Append(" AND id < $before");
+                command.Parameters.AddWithValue("$before", id);
+            }
+            // One more than asked says whether another page follows.
+            sql.Append(" ORDER BY id DESC LIMIT $limit;");
+            command.Parameters.AddWithValue("$limit", query.Limit + 1);
+            command.CommandText = sql.ToString();
+            var records = new List<BuildRecord>();
+            var ids = new List<long>();
+            using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                records.Add(ReadRecord(reader));
+                ids.Add(reader.GetInt64(17));
+            }
+            return HistoryCursor.Page(records, ids, query.Limit);
+        }, cancellationToken);
+    }
+
+    public async Task<IReadOnlyList<BuildRecord>> BuildAsync(string buildId, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(buildId);
+        return await OneAtATimeAsync(async () =>
+        {
+            using var command = connection.CreateCommand();
+            // ifnull(...) as in the unique index, which leads with it.
+            command.CommandText = $"SELECT {Columns} FROM build_history WHERE ifnull(build_id, '') = $build_id ORDER BY id;";
+            command.Parameters.AddWithValue("$build_id", buildId);
+            return await ReadRecordsAsync(command, cancellationToken);
+        }, cancellationToken);
+    }
+
+    public async Task<IReadOnlyList<BuildRecord>> BuildingAsync(CancellationToken cancellationToken = default) =>
+        await OneAtATimeAsync(async () =>
+        {
+            using var command = connection.CreateCommand();
+            command.CommandText = $"SELECT {Columns} FROM build_history WHERE status = 'Building' ORDER BY id;";
+            return await ReadRecordsAsync(command, cancellationToken);
+        }, cancellationToken);
+
+    public async Task<IReadOnlyList<BuilderSeen>> BuildersSeenAsync(DateTimeOffset since, CancellationToken cancellationToken = default) =>
+        await OneAtATimeAsync<IReadOnlyList<BuilderSeen>>(async () =>
+        {
+            using var command = connection.CreateCommand();
+            command.CommandText = """
+                SELECT builder_fqdn, max(recorded_at) FROM build_history
+                WHERE recorded_at >= $since AND builder_fqdn <> '' GROUP BY builder_fqdn ORDER BY builder_fqdn;
+                """;
+            command.Parameters.AddWithValue("$since", since.ToUniversalTime().ToString("o", CultureInfo.InvariantCulture));
+            var builders = new List<BuilderSeen>();
+            using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                builders.Add(new BuilderSeen
+                {
+                    Name = reader.GetString(0),
+                    LastSeen = DateTimeOffset.Parse(reader.GetString(1), CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind),
+                });
+            }
+            return builders;
+        }, cancellationToken);
 
     public async ValueTask DisposeAsync()
     {
@@ -264,6 +364,7 @@ public sealed class SqliteHistoryStore : IHistoryStore
         Comment = StringOrNull(reader, 13),
         Reason = StringOrNull(reader, 14),
         RecordedAt = DateTimeOffset.Parse(reader.GetString(15), CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind),
+        DurationSeconds = reader.IsDBNull(16) ? null : reader.GetDouble(16),
     };
 
     private static string? StringOrNull(SqliteDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);

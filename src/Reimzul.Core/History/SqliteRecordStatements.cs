@@ -22,9 +22,9 @@ internal sealed class SqliteRecordStatements : IDisposable
     {
         this.time = time;
         insert = Command(connection, transaction, $"""
-            INSERT INTO build_history ({columns}, arrived_status, duration_s)
+            INSERT INTO build_history ({columns}, arrived_status)
             VALUES ($srpm, $arch, $target, $disttag, $scratch, $submitter, $build_id_or_null, $status, $builder_fqdn, $evr,
-                    $pkgname, $timestamp, $latest_build, NULL, $reason, $recorded_at, $status, $duration_s)
+                    $pkgname, $timestamp, $latest_build, NULL, $reason, $recorded_at, $duration_s, $status)
             ON CONFLICT DO NOTHING
             RETURNING id;
             """,
@@ -36,7 +36,7 @@ internal sealed class SqliteRecordStatements : IDisposable
             UPDATE build_history SET latest_build = 0
             WHERE srpm = $srpm AND target = $target AND arch = $arch AND latest_build = 1 AND id <> $id;
             """, "$srpm", "$target", "$arch", "$id");
-        // The result supersedes its own Building record (the original: the newest one; here all of
+        // The result, or a cancel, supersedes its own Building record (the original: the newest one; here all of
         // them, so none stays Building).
         finishBuilding = Command(connection, transaction, $"""
             UPDATE build_history SET status = '{BuildStatus.Done}'
@@ -53,7 +53,7 @@ internal sealed class SqliteRecordStatements : IDisposable
     /// <summary>Records one event as <see cref="IHistoryStore.RecordAsync"/> says; false when it is already recorded.</summary>
     public async Task<bool> RecordAsync(BuildEvent e, CancellationToken ct)
     {
-        var isResult = e.Status is BuildStatus.Success or BuildStatus.Failed;
+        var isResult = BuildStatus.IsResult(e.Status);
         Set(insert, ("$srpm", e.Srpm), ("$arch", e.Arch), ("$target", e.Target), ("$disttag", e.Disttag), ("$scratch", e.Scratch),
             ("$submitter", e.Submitter), ("$build_id_or_null", e.BuildId), ("$status", e.Status), ("$builder_fqdn", e.BuilderFqdn),
             ("$evr", e.Evr), ("$pkgname", e.PkgName), ("$timestamp", e.Timestamp), ("$latest_build", isResult), ("$reason", e.Reason),
@@ -66,6 +66,10 @@ internal sealed class SqliteRecordStatements : IDisposable
         {
             Set(clearLatest, ("$srpm", e.Srpm), ("$target", e.Target), ("$arch", e.Arch), ("$id", id));
             await clearLatest.ExecuteNonQueryAsync(ct);
+        }
+        if (BuildStatus.EndsBuild(e.Status))
+        {
+            // A Canceled build ends its Building record but leaves the latest result as it is.
             Set(finishBuilding, ("$srpm", e.Srpm), ("$target", e.Target), ("$arch", e.Arch), ("$timestamp", e.Timestamp));
             await finishBuilding.ExecuteNonQueryAsync(ct);
         }

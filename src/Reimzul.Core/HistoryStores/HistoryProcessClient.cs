@@ -94,6 +94,25 @@ public sealed class HistoryProcessClient : IHistoryStore
         return (await CallAsync(new HistoryRequest { Op = HistoryProtocol.Import, Record = record, SourceId = record.SourceId }, cancellationToken)).Value;
     }
 
+    public async Task<BuildPage> ListAsync(BuildQuery query, CancellationToken cancellationToken = default)
+    {
+        BuildQuery.Check(query);
+        var reply = await CallAsync(new HistoryRequest { Op = HistoryProtocol.List, Query = query }, cancellationToken);
+        return new BuildPage { Records = reply.Records ?? [], NextCursor = reply.NextCursor };
+    }
+
+    public async Task<IReadOnlyList<BuildRecord>> BuildAsync(string buildId, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(buildId);
+        return (await CallAsync(new HistoryRequest { Op = HistoryProtocol.Build, BuildId = buildId }, cancellationToken)).Records ?? [];
+    }
+
+    public async Task<IReadOnlyList<BuildRecord>> BuildingAsync(CancellationToken cancellationToken = default) =>
+        (await CallAsync(new HistoryRequest { Op = HistoryProtocol.Building }, cancellationToken)).Records ?? [];
+
+    public async Task<IReadOnlyList<BuilderSeen>> BuildersSeenAsync(DateTimeOffset since, CancellationToken cancellationToken = default) =>
+        (await CallAsync(new HistoryRequest { Op = HistoryProtocol.BuildersSeen, Since = since }, cancellationToken)).Builders ?? [];
+
     public async ValueTask DisposeAsync()
     {
         if (channel is not null)

@@ -17,6 +17,10 @@ internal static class HistoryProtocol
     public const string Latest = "latest";
     public const string Override = "override";
     public const string Import = "import";
+    public const string List = "list";
+    public const string Build = "build";
+    public const string Building = "building";
+    public const string BuildersSeen = "builders_seen";
 
     /// <summary>Error kinds, so the client throws what the store threw (the error contract of <see cref="IHistoryStore"/>).</summary>
     public const string BadInput = "bad_input";
@@ -38,6 +42,9 @@ internal sealed record HistoryRequest
     public string? Srpm { get; init; }
     public string? Arch { get; init; }
     public string? Comment { get; init; }
+    public BuildQuery? Query { get; init; }
+    public string? BuildId { get; init; }
+    public DateTimeOffset? Since { get; init; }
 }
 
 internal sealed record HistoryReply
@@ -45,6 +52,8 @@ internal sealed record HistoryReply
     public bool Ok { get; init; }
     public bool Value { get; init; }
     public IReadOnlyList<BuildRecord>? Records { get; init; }
+    public string? NextCursor { get; init; }
+    public IReadOnlyList<BuilderSeen>? Builders { get; init; }
     public string? ErrorKind { get; init; }
     public string? Error { get; init; }
 }

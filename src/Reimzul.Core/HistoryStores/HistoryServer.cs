@@ -51,6 +51,10 @@ public static class HistoryServer
                 HistoryProtocol.Override => Value(await store.OverrideAsync(Required(request.Srpm, "srpm"), Required(request.Target, "target"),
                     Required(request.Arch, "arch"), Required(request.Comment, "comment"), ct)),
                 HistoryProtocol.Import => Value(await store.ImportAsync(Required(request.Record, "record") with { SourceId = request.SourceId }, ct)),
+                HistoryProtocol.List => Page(await store.ListAsync(Required(request.Query, "query"), ct)),
+                HistoryProtocol.Build => Records(await store.BuildAsync(Required(request.BuildId, "build_id"), ct)),
+                HistoryProtocol.Building => Records(await store.BuildingAsync(ct)),
+                HistoryProtocol.BuildersSeen => new HistoryReply { Ok = true, Builders = await store.BuildersSeenAsync(request.Since ?? throw new ArgumentException("the request has no since"), ct) },
                 var other => throw new ArgumentException($"unknown request '{other}'"),
             };
         }
@@ -69,6 +73,8 @@ public static class HistoryServer
     private static HistoryReply Value(bool value) => new() { Ok = true, Value = value };
 
     private static HistoryReply Records(IReadOnlyList<BuildRecord> records) => new() { Ok = true, Records = records };
+
+    private static HistoryReply Page(BuildPage page) => new() { Ok = true, Records = page.Records, NextCursor = page.NextCursor };
 
     private static HistoryReply Failed(Exception ex) => new()
     {

@@ -53,6 +53,26 @@ internal static class PostgreSqlHistorySchema
         CREATE INDEX ix_build_history_building_target
             ON build_history (target, id) WHERE status = 'Building';
         """,
+        // The web API's read model: the current record of each build (every one but Done), newest first, by one
+        // filter or none, paged after the last id seen; a build's records by build_id; builders by recording time.
+        """
+        CREATE INDEX ix_build_history_current
+            ON build_history (id) WHERE status <> 'Done';
+        CREATE INDEX ix_build_history_current_target
+            ON build_history (target, id) WHERE status <> 'Done';
+        CREATE INDEX ix_build_history_current_pkgname
+            ON build_history (pkgname, id) WHERE status <> 'Done';
+        CREATE INDEX ix_build_history_current_status
+            ON build_history (status, id) WHERE status <> 'Done';
+        CREATE INDEX ix_build_history_current_arch
+            ON build_history (arch, id) WHERE status <> 'Done';
+        CREATE INDEX ix_build_history_current_submitter
+            ON build_history (submitter, id) WHERE status <> 'Done';
+        CREATE INDEX ix_build_history_build_id
+            ON build_history (build_id);
+        CREATE INDEX ix_build_history_recorded_at
+            ON build_history (recorded_at);
+        """,
     ];
 
     public static async Task PrepareAsync(NpgsqlConnection connection, string database, CancellationToken ct)

@@ -16,7 +16,7 @@ public sealed class PostgreSqlHistoryStore : IHistoryStore
 
     private const string Columns = """
         srpm, arch, target, disttag, scratch, submitter, build_id, status, builder_fqdn, evr,
-        pkgname, timestamp, latest_build, comment, reason, recorded_at
+        pkgname, timestamp, latest_build, comment, reason, recorded_at, duration_s
         """;
 
     // Must match the unique index ux_build_history_event, so the lookup uses it.
@@ -161,9 +161,9 @@ public sealed class PostgreSqlHistoryStore : IHistoryStore
     {
         var command = new NpgsqlBatchCommand($"""
             WITH inserted AS (
-                INSERT INTO build_history ({Columns}, arrived_status, duration_s)
+                INSERT INTO build_history ({Columns}, arrived_status)
                 VALUES (@srpm, @arch, @target, @disttag, @scratch, @submitter, @build_id_or_null, @status, @builder_fqdn, @evr,
-                        @pkgname, @timestamp, @latest_build, NULL, @reason, @recorded_at, @status, @duration_s)
+                        @pkgname, @timestamp, @latest_build, NULL, @reason, @recorded_at, @duration_s, @status)
                 ON CONFLICT DO NOTHING
                 RETURNING id
             ), cleared AS (
@@ -173,9 +173,9 @@ public sealed class PostgreSqlHistoryStore : IHistoryStore
                 WHERE @is_result AND EXISTS (SELECT 1 FROM inserted)
                   AND srpm = @srpm AND target = @target AND arch = @arch AND latest_build
             ), finished AS (
-                -- The result supersedes its own Building record.
+                -- The result (or a cancel) supersedes its own Building record; a cancel leaves the latest result as it is.
                 UPDATE build_history SET status = '{BuildStatus.Done}'
-                WHERE @is_result AND EXISTS (SELECT 1 FROM inserted)
+                WHERE @ends_build AND EXISTS (SELECT 1 FROM inserted)
                   AND srpm = @srpm AND target = @target AND arch = @arch AND timestamp = @timestamp AND status = '{BuildStatus.Building}'
             ), superseded AS (
                 -- A Building event of a build already seen with an older timestamp: the job came back after its worker died.
@@ -194,11 +194,12 @@ public sealed class PostgreSqlHistoryStore : IHistoryStore
         p.AddWithValue("builder_fqdn", e.BuilderFqdn);
         p.AddWithValue("evr", e.Evr);
         p.AddWithValue("pkgname", e.PkgName);
-        p.AddWithValue("latest_build", IsResult(e.Status));
+        p.AddWithValue("latest_build", BuildStatus.IsResult(e.Status));
         p.AddWithValue("reason", (object?)e.Reason ?? DBNull.Value);
         p.AddWithValue("recorded_at", time.GetUtcNow());
         p.AddWithValue("duration_s", (object?)e.DurationSeconds ?? DBNull.Value);
-        p.AddWithValue("is_result", IsResult(e.Status));
+        p.AddWithValue("is_result", BuildStatus.IsResult(e.Status));
+        p.AddWithValue("ends_build", BuildStatus.EndsBuild(e.Status));
         p.AddWithValue("is_retry", e.Status == BuildStatus.Building && !string.IsNullOrEmpty(e.BuildId));
         return command;
     }
@@ -250,7 +251,7 @@ public sealed class PostgreSqlHistoryStore : IHistoryStore
         {
             var sql = $"SELECT {Columns} FROM build_history WHERE status = @status";
             // As the original query tool: Building records never carry latest_build, results must.
-            if (status != BuildStatus.Building)
+            if (!BuildStatus.IsNeverLatest(status))
             {
                 sql += " AND latest_build";
             }
@@ -309,7 +310,7 @@ public sealed class PostgreSqlHistoryStore : IHistoryStore
             await using var command = dataSource.CreateCommand($"""
                 INSERT INTO build_history ({Columns}, arrived_status)
                 VALUES (@srpm, @arch, @target, @disttag, @scratch, @submitter, @build_id_or_null, @record_status, @builder_fqdn, @evr,
-                        @pkgname, @timestamp, @latest_build, @comment, @reason, @recorded_at, @status)
+                        @pkgname, @timestamp, @latest_build, @comment, @reason, @recorded_at, @duration_s, @status)
                 ON CONFLICT DO NOTHING;
                 """);
             AddEventKey(command, record.BuildId, record.Arch, record.Timestamp, HistoryKeys.ArrivedStatus(record.Status), record.Srpm, record.Target);
@@ -325,9 +326,95 @@ public sealed class PostgreSqlHistoryStore : IHistoryStore
             command.Parameters.AddWithValue("comment", (object?)record.Comment ?? DBNull.Value);
             command.Parameters.AddWithValue("reason", (object?)record.Reason ?? DBNull.Value);
             command.Parameters.AddWithValue("recorded_at", record.RecordedAt.ToUniversalTime());
+            command.Parameters.AddWithValue("duration_s", (object?)record.DurationSeconds ?? DBNull.Value);
             return await command.ExecuteNonQueryAsync(cancellationToken) > 0;
         });
     }
+
+    public Task<BuildPage> ListAsync(BuildQuery query, CancellationToken cancellationToken = default)
+    {
+        BuildQuery.Check(query);
+        var before = HistoryCursor.ParseId(query.Cursor);
+        return GuardAsync(async () =>
+        {
+            await using var command = dataSource.CreateCommand();
+            var sql = new System.Text.StringBuilder($"SELECT {Columns}, id FROM build_history WHERE status <> 'Done'");
+            void Filter(string column, object? value)
+            {
+                if (value is not null)
+                {
+                    sql.Append(" AND ").Append(column).Append(" = @").Append(column);
+                    command.Parameters.AddWithValue(column, value);
+                }
+            }
+            Filter("status", query.Status);
+            Filter("target", query.Target);
+            Filter("arch", query.Arch);
+            Filter("pkgname", query.PkgName);
+            Filter("submitter", query.Submitter);
+            if (query.Since is { } since)
+            {
+                sql.Append(" AND recorded_at >= @since");
+                command.Parameters.AddWithValue("since", since.ToUniversalTime());
+            }
+            if (query.Until is { } until)
+            {
+                sql.Append(" AND recorded_at < @until");
+                command.Parameters.AddWithValue("until", until.ToUniversalTime());
+            }
+            if (before is { } id)
+            {
+                sql.Append(" AND id < @before");
+                command.Parameters.AddWithValue("before", id);
+            }
+            // One more than asked says whether another page follows.
+            sql.Append(" ORDER BY id DESC LIMIT @limit;");
+            command.Parameters.AddWithValue("limit", query.Limit + 1);
+            command.CommandText = sql.ToString();
+            var records = new List<BuildRecord>();
+            var ids = new List<long>();
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                records.Add(ReadRecord(reader));
+                ids.Add(reader.GetInt64(17));
+            }
+            return HistoryCursor.Page(records, ids, query.Limit);
+        });
+    }
+
+    public Task<IReadOnlyList<BuildRecord>> BuildAsync(string buildId, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(buildId);
+        return GuardAsync(async () =>
+        {
+            await using var command = dataSource.CreateCommand($"SELECT {Columns} FROM build_history WHERE build_id = @build_id ORDER BY id;");
+            command.Parameters.AddWithValue("build_id", buildId);
+            return await ReadRecordsAsync(command, cancellationToken);
+        });
+    }
+
+    public Task<IReadOnlyList<BuildRecord>> BuildingAsync(CancellationToken cancellationToken = default) => GuardAsync(async () =>
+    {
+        await using var command = dataSource.CreateCommand($"SELECT {Columns} FROM build_history WHERE status = 'Building' ORDER BY id;");
+        return await ReadRecordsAsync(command, cancellationToken);
+    });
+
+    public Task<IReadOnlyList<BuilderSeen>> BuildersSeenAsync(DateTimeOffset since, CancellationToken cancellationToken = default) => GuardAsync<IReadOnlyList<BuilderSeen>>(async () =>
+    {
+        await using var command = dataSource.CreateCommand("""
+            SELECT builder_fqdn, max(recorded_at) FROM build_history
+            WHERE recorded_at >= @since AND builder_fqdn <> '' GROUP BY builder_fqdn ORDER BY builder_fqdn;
+            """);
+        command.Parameters.AddWithValue("since", since.ToUniversalTime());
+        var builders = new List<BuilderSeen>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            builders.Add(new BuilderSeen { Name = reader.GetString(0), LastSeen = reader.GetFieldValue<DateTimeOffset>(1) });
+        }
+        return builders;
+    });
 
     public async ValueTask DisposeAsync() => await dataSource.DisposeAsync();
 
@@ -349,8 +436,6 @@ public sealed class PostgreSqlHistoryStore : IHistoryStore
         }
     }
 
-    private static bool IsResult(string status) => status is BuildStatus.Success or BuildStatus.Failed;
-
     private static void AddEventKey(NpgsqlCommand command, string? buildId, string arch, string timestamp, string status, string srpm, string target) =>
         AddEventKey(command.Parameters, buildId, arch, timestamp, status, srpm, target);
 
@@ -370,26 +455,29 @@ public sealed class PostgreSqlHistoryStore : IHistoryStore
         await using var reader = await command.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))
         {
-            records.Add(new BuildRecord
-            {
-                Srpm = reader.GetString(0),
-                Arch = reader.GetString(1),
-                Target = reader.GetString(2),
-                Disttag = reader.GetString(3),
-                Scratch = reader.GetBoolean(4),
-                Submitter = reader.IsDBNull(5) ? null : reader.GetString(5),
-                BuildId = reader.IsDBNull(6) ? null : reader.GetString(6),
-                Status = reader.GetString(7),
-                BuilderFqdn = reader.GetString(8),
-                Evr = reader.GetString(9),
-                PkgName = reader.GetString(10),
-                Timestamp = reader.GetString(11),
-                LatestBuild = reader.GetBoolean(12),
-                Comment = reader.IsDBNull(13) ? null : reader.GetString(13),
-                Reason = reader.IsDBNull(14) ? null : reader.GetString(14),
-                RecordedAt = reader.GetFieldValue<DateTimeOffset>(15),
-            });
+            records.Add(ReadRecord(reader));
         }
         return records;
     }
+
+    private static BuildRecord ReadRecord(NpgsqlDataReader reader) => new()
+    {
+        Srpm = reader.GetString(0),
+        Arch = reader.GetString(1),
+        Target = reader.GetString(2),
+        Disttag = reader.GetString(3),
+        Scratch = reader.GetBoolean(4),
+        Submitter = reader.IsDBNull(5) ? null : reader.GetString(5),
+        BuildId = reader.IsDBNull(6) ? null : reader.GetString(6),
+        Status = reader.GetString(7),
+        BuilderFqdn = reader.GetString(8),
+        Evr = reader.GetString(9),
+        PkgName = reader.GetString(10),
+        Timestamp = reader.GetString(11),
+        LatestBuild = reader.GetBoolean(12),
+        Comment = reader.IsDBNull(13) ? null : reader.GetString(13),
+        Reason = reader.IsDBNull(14) ? null : reader.GetString(14),
+        RecordedAt = reader.GetFieldValue<DateTimeOffset>(15),
+        DurationSeconds = reader.IsDBNull(16) ? null : reader.GetDouble(16),
+    };
 }

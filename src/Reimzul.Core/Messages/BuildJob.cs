@@ -27,6 +27,12 @@ public sealed record BuildJob
     /// </summary>
     [JsonPropertyName("replace")] public bool? Replace { get; init; }
 
+    /// <summary>
+    /// Only these arches of the job's chain are built (a resubmit of the arches that failed, e.g. only the i386 build
+    /// chained after x86_64); absent: the whole chain. Written only when set.
+    /// </summary>
+    [JsonPropertyName("only_arches")] public IReadOnlyList<string>? OnlyArches { get; init; }
+
     /// <summary>The job a submit queues, wherever it comes from (local CLI or controller); inputs already validated.</summary>
     public static BuildJob Submitted(string srpm, string arch, string target, string disttag, bool scratch, string submitter, bool replace = false) => new()
     {

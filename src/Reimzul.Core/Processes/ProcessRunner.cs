@@ -78,7 +78,8 @@ public sealed class ProcessRunner(ILogger logger)
         {
             return await reader.ReadToEndAsync().ConfigureAwait(false);
         }
-        await using var output = new FileStream(file, FileMode.Append, FileAccess.Write, FileShare.ReadWrite);
+        // Unbuffered: what the tool wrote is in the file at once, for whoever follows the file while it runs (live logs).
+        await using var output = new FileStream(file, FileMode.Append, FileAccess.Write, FileShare.ReadWrite, bufferSize: 0);
         await reader.BaseStream.CopyToAsync(output).ConfigureAwait(false);
         return "";
     }

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using Reimzul.Config;
 using Reimzul.Files;
 using Reimzul.Processes;
+using Reimzul.Telemetry;
 
 namespace Reimzul.Repogen;
 
@@ -179,6 +180,7 @@ public sealed class RepoRegenerator
         {
             return ex.Message;
         }
+        ReimzulMetrics.CreaterepoRan(target, !result.TimedOut && result.ExitCode == 0, result.Duration);
         if (result.TimedOut)
         {
             return $"createrepo_c on {repoDir} killed after {CreaterepoTimeout}";

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using Reimzul.Config;
 using Reimzul.Protocol;
 using Reimzul.Retry;
+using Reimzul.Telemetry;
 using Reimzul.Worker;
 
 namespace Reimzul.ResultStores;
@@ -99,8 +100,12 @@ public sealed class HttpResultStore : IResultStore, IDisposable
             },
             // Once the damaged limit is reached, the failure it raised is final.
             ex => damaged < DamagedAttempts && IsWorthRetrying(ex),
-            (ex, decision) => _logger.LogWarning("upload of {Location} to {Bstore} failed ({Reason}); retry in {Delay:0.0} s",
-                location, _bstore.BaseAddress, ex.Message, decision.Delay.TotalSeconds),
+            (ex, decision) =>
+            {
+                ReimzulMetrics.UploadRetried();
+                _logger.LogWarning("upload of {Location} to {Bstore} failed ({Reason}); retry in {Delay:0.0} s",
+                    location, _bstore.BaseAddress, ex.Message, decision.Delay.TotalSeconds);
+            },
             (ex, decision) => new IOException($"upload of {location} to {_bstore.BaseAddress} did not arrive: {decision.GiveUpReason}; last error: {ex.Message}", ex),
             cancellationToken);
         _logger.LogInformation("stored result {Location} on bstore ({Url})", location, url);
@@ -169,6 +174,7 @@ public sealed class HttpResultStore : IResultStore, IDisposable
                 throw new RemoteServiceException($"bstore asked for '{name}', which is not in the manifest");
             }
             await _bstore.SendFileAsync(state.UploadId, name, Path.Combine(resultDir, name), size, cancellationToken);
+            ReimzulMetrics.Uploaded(size);
             schedule.Progressed();
         }
         return (await _bstore.CommitAsync(state.UploadId, cancellationToken)).Url;

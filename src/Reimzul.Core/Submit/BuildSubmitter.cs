@@ -141,7 +141,7 @@ public sealed class BuildSubmitter
 
     private async Task<SubmitReceipt> SubmitNewAsync(SubmitOrder order, string submitter, string? key, CancellationToken ct)
     {
-        var job = BuildJob.Submitted(order.Srpm, order.Arch, order.Target, order.Disttag, order.Scratch, submitter, order.Replace);
+        var job = BuildJob.Submitted(order.Srpm, order.Arch, order.Target, order.Disttag, order.Scratch, submitter, order.Replace) with { OnlyArches = order.OnlyArches };
         if (key is not null)
         {
             job = job with { BuildId = key };

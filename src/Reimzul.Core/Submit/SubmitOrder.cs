@@ -11,6 +11,9 @@ namespace Reimzul.Submit;
 /// without it such a build ends Failed, as a target never lists a package twice.</param>
 public sealed record SubmitOrder(string Srpm, string Arch, string Target, string Disttag, bool Scratch, bool Now, bool Replace = false)
 {
+    /// <summary>Only these arches of the build's chain (a resubmit of its failed arches); null: all of them.</summary>
+    public IReadOnlyList<string>? OnlyArches { get; init; }
+
     /// <summary>
     /// <see cref="Srpm"/> is a local file to place in incoming (it contains a '/' or something of that name is here,
     /// so a directory or a dangling symlink is refused as what it is), not the name of an SRPM already there.

@@ -4,7 +4,7 @@ using System.Text;
 namespace Reimzul.Validation;
 
 /// <summary>Shows untrusted text inside an error message without letting it break the line, the terminal or the log.</summary>
-internal static class Printable
+public static class Printable
 {
     private const int MaxShown = 64;
 

@@ -35,7 +35,9 @@ public sealed class BuildWorker(
     IResultStore resultStore,
     ILogger<BuildWorker> logger,
     TimeProvider time,
-    RetryPolicy? announceRetry = null) : QueueConsumer(queues, logger, time)
+    RetryPolicy? announceRetry = null,
+    ICancelChecks? cancelChecks = null,
+    ILiveLogs? liveLogs = null) : QueueConsumer(queues, logger, time)
 {
     /// <summary>How long announcements are retried in-process: past that, the job goes back to the queue and a redelivery announces.</summary>
     public static readonly RetryPolicy DefaultAnnounceRetry = RetryPolicy.Default with { GiveUpWithoutProgress = TimeSpan.FromMinutes(10) };
@@ -70,6 +72,12 @@ public sealed class BuildWorker(
         // The store turns this into the build's timestamp once the package name is known; until then it names the fetch dir.
         var proposed = Time.GetLocalNow().ToString("yyyyMMddHHmmss", CultureInfo.InvariantCulture);
         var baseEvent = BuildEvent.From(request) with { BuilderFqdn = options.Fqdn, Timestamp = proposed };
+        if (await FindCancelAsync(request.BuildId, stoppingToken) is { } canceledInQueue)
+        {
+            // Canceled while it was queued: dropped without building.
+            await AnnounceCanceledAsync(baseEvent with { PkgName = PkgNameFromFileName(request.Srpm) }, [request.Arch], canceledInQueue, TimeSpan.Zero);
+            return JobDisposition.Delete;
+        }
 
         // Touched from here on: fetching a large SRPM (with retries) can take longer than the TTR.
         await using var keepAlive = new JobKeepAlive(job, options.JobTtr, Time, logger);
@@ -84,9 +92,17 @@ public sealed class BuildWorker(
         // The work dir holds a fetched SRPM until the job is done.
         var fetchDir = Path.Combine(resultsDir, ".srpms", $"{job.Id}-{proposed}");
         workDirs.Claim(fetchDir);
+        // Asked every few seconds while the job runs; a cancel kills the build's tool through its token.
+        await using var cancelWatch = cancelChecks is null ? null : new CancelWatch(cancelChecks, request.BuildId!, Time, logger);
         try
         {
-            return await BuildJobAsync(job, request, baseEvent, fetchDir, workDirs, stoppingToken);
+            return await BuildJobAsync(job, request, baseEvent, fetchDir, workDirs, cancelWatch, stoppingToken);
+        }
+        catch (OperationCanceledException) when (cancelWatch?.Request is { } canceled && !stoppingToken.IsCancellationRequested)
+        {
+            // Canceled before the chain was known (fetching the SRPM, reserving the timestamp).
+            await AnnounceCanceledAsync(baseEvent with { PkgName = PkgNameFromFileName(request.Srpm) }, [request.Arch], canceled, TimeSpan.Zero);
+            return JobDisposition.Delete;
         }
         finally
         {
@@ -95,13 +111,16 @@ public sealed class BuildWorker(
         }
     }
 
-    private async Task<JobDisposition> BuildJobAsync(IReservedJob job, BuildJob request, BuildEvent baseEvent, string fetchDir, WorkDirRegistry workDirs, CancellationToken stoppingToken)
+    private async Task<JobDisposition> BuildJobAsync(IReservedJob job, BuildJob request, BuildEvent baseEvent, string fetchDir, WorkDirRegistry workDirs,
+        CancelWatch? cancelWatch, CancellationToken stoppingToken)
     {
+        // What the build's own steps run under: stopping the worker or canceling the build.
+        using var buildToken = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, cancelWatch?.Token ?? CancellationToken.None);
         string srpmPath;
         RpmPackageInfo srpm;
         try
         {
-            srpmPath = await srpmSource.FetchAsync(request.Srpm, fetchDir, stoppingToken);
+            srpmPath = await srpmSource.FetchAsync(request.Srpm, fetchDir, buildToken.Token);
             srpm = RpmHeaderReader.ReadSource(srpmPath);
         }
         catch (FileNotFoundException ex)
@@ -122,7 +141,7 @@ public sealed class BuildWorker(
         string timestamp;
         try
         {
-            timestamp = await resultStore.ReserveTimestampAsync(new TimestampReservation(request.Target, srpm.Name, request.BuildId!, baseEvent.Timestamp), stoppingToken);
+            timestamp = await resultStore.ReserveTimestampAsync(new TimestampReservation(request.Target, srpm.Name, request.BuildId!, baseEvent.Timestamp), buildToken.Token);
         }
         catch (Exception ex) when (IsPermanentStoreError(ex))
         {
@@ -130,6 +149,11 @@ public sealed class BuildWorker(
         }
         baseEvent = baseEvent with { Timestamp = timestamp };
         var chain = BuildChain.Plan(request.Arch, options.Arch, srpm.Name, srpm.Arch);
+        if (request.OnlyArches is { } only)
+        {
+            // A resubmit of the arches that failed: the others of the chain stand as they ended.
+            chain = [.. chain.Where(only.Contains)];
+        }
         logger.LogInformation("job {Id}: building {Srpm} ({Pkg} {Evr}) for {Target}, arches {Chain}, timestamp {Timestamp}, build id {BuildId}",
             job.Id, request.Srpm, srpm.Name, srpm.Evr, request.Target, string.Join(" → ", chain), timestamp, request.BuildId);
 
@@ -137,16 +161,33 @@ public sealed class BuildWorker(
         workDirs.Claim(fetchDir, workDir);
         try
         {
-            foreach (var arch in chain)
+            for (var step = 0; step < chain.Count; step++)
             {
-                var ev = baseEvent with { Arch = arch };
+                var ev = baseEvent with { Arch = chain[step] };
+                if (cancelWatch?.Request is { } canceledBefore)
+                {
+                    // The arches of the chain not started yet are canceled with it.
+                    await AnnounceCanceledAsync(ev, chain.Skip(step), canceledBefore, TimeSpan.Zero);
+                    return JobDisposition.Delete;
+                }
                 var stored = await resultStore.FindStoredAsync(new ResultPlace(ev.Target, ev.PkgName, ev.Timestamp, ev.Evr, ev.Arch), stoppingToken);
                 if (stored is not null && stored.BuildId == request.BuildId)
                 {
                     await AnnounceStoredAsync(job, ev, stored);
                     continue;
                 }
-                var disposition = await BuildOneAsync(ev, request.Replace == true, srpmPath, workDir, stoppingToken);
+                var started = Time.GetTimestamp();
+                JobDisposition? disposition;
+                try
+                {
+                    disposition = await BuildOneAsync(ev, request.Replace == true, srpmPath, workDir, buildToken.Token, stoppingToken);
+                }
+                catch (OperationCanceledException) when (cancelWatch?.Request is { } canceled && !stoppingToken.IsCancellationRequested)
+                {
+                    // The build's tool was killed with its process tree; the work dir goes in the finally below.
+                    await AnnounceCanceledAsync(ev, chain.Skip(step), canceled, Time.GetElapsedTime(started));
+                    return JobDisposition.Delete;
+                }
                 if (disposition is not null)
                 {
                     return disposition;
@@ -173,7 +214,7 @@ public sealed class BuildWorker(
     }
 
     /// <summary>Builds one arch of the chain; null when the chain goes on, else what to do with the job.</summary>
-    private async Task<JobDisposition?> BuildOneAsync(BuildEvent ev, bool replace, string srpmPath, string workDir, CancellationToken stoppingToken)
+    private async Task<JobDisposition?> BuildOneAsync(BuildEvent ev, bool replace, string srpmPath, string workDir, CancellationToken buildToken, CancellationToken stoppingToken)
     {
         await _publisher.PublishAsync(ev with { Status = BuildStatus.Building }, stoppingToken);
 
@@ -182,7 +223,12 @@ public sealed class BuildWorker(
         Directory.CreateDirectory(resultDir);
         var request = new BuildRequest(srpmPath, ev.PkgName, ev.Evr, ev.Arch, ev.Target, ev.Disttag, ev.Timestamp, resultDir, options.BuildTimeout);
 
-        var outcome = await backend.BuildAsync(request, stoppingToken);
+        BuildOutcome outcome;
+        // Followed while it runs (the logs endpoint, `reimzul logs -f`); the stored result keeps the final logs.
+        await using (liveLogs is null ? null : new LiveLogStreamer(liveLogs, ev.BuildId ?? "", ev.Arch, resultDir, Time, logger))
+        {
+            outcome = await backend.BuildAsync(request, buildToken);
+        }
         logger.LogInformation("{Pkg} {Evr} {Arch} for {Target}: {Result} in {Seconds:0.0} s{Reason}",
             ev.PkgName, ev.Evr, ev.Arch, ev.Target, outcome.Succeeded ? "built" : "FAILED", outcome.Duration.TotalSeconds,
             outcome.Reason is null ? "" : " — " + outcome.Reason);
@@ -240,6 +286,35 @@ public sealed class BuildWorker(
             await RequestRepoAsync(ev);
         }
         return null;
+    }
+
+    /// <summary>The operator's request to cancel build <paramref name="buildId"/>, or null (also when it cannot be known now).</summary>
+    private async Task<CancelRequest?> FindCancelAsync(string? buildId, CancellationToken stoppingToken)
+    {
+        if (cancelChecks is null || buildId is null)
+        {
+            return null;
+        }
+        try
+        {
+            return await cancelChecks.FindAsync(buildId, stoppingToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            logger.LogWarning("build {BuildId}: cannot learn whether it was canceled: {Message}", buildId, ex.Message);
+            return null;
+        }
+    }
+
+    /// <summary>Announces <paramref name="arches"/> of the build Canceled (those the canceler announced already excepted).</summary>
+    private async Task AnnounceCanceledAsync(BuildEvent ev, IEnumerable<string> arches, CancelRequest canceled, TimeSpan ran)
+    {
+        foreach (var arch in arches.Where(a => !canceled.Announced.Contains(a)))
+        {
+            logger.LogInformation("{Pkg} {Arch} for {Target}, build {BuildId}: {Reason}", ev.PkgName, arch, ev.Target, ev.BuildId, canceled.Reason);
+            await AnnounceAsync(ev with { Arch = arch, Status = BuildStatus.Canceled, Reason = canceled.Reason, DurationSeconds = Math.Round(ran.TotalSeconds, 3) });
+            ran = TimeSpan.Zero;
+        }
     }
 
     /// <summary>What the store holds at this build's place, when this build id stored it; null when not, or unknown.</summary>

@@ -1,5 +1,6 @@
 using Reimzul.Messages;
 using Reimzul.Queue;
+using Reimzul.Telemetry;
 
 namespace Reimzul.Worker;
 
@@ -9,8 +10,13 @@ public sealed class EventPublisher(IJobQueueFactory queues) : IAsyncDisposable
     private static readonly TimeSpan MessageTtr = TimeSpan.FromMinutes(2);
     private IJobProducer? _session;
 
-    public Task PublishAsync(BuildEvent buildEvent, CancellationToken cancellationToken) =>
-        PutAsync(Tubes.Notify, MessageJson.Serialize(buildEvent), cancellationToken);
+    public async Task PublishAsync(BuildEvent buildEvent, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(buildEvent);
+        await PutAsync(Tubes.Notify, MessageJson.Serialize(buildEvent), cancellationToken);
+        // Counted once it is on notify, so a retried put counts once.
+        ReimzulMetrics.BuildAnnounced(buildEvent.Status, buildEvent.Arch, buildEvent.Target, buildEvent.DurationSeconds);
+    }
 
     public Task RequestRepoAsync(string target, string? buildId, CancellationToken cancellationToken) =>
         PutAsync(Tubes.Createrepo, MessageJson.Serialize(new CreaterepoRequest { Target = target, BuildId = buildId }), cancellationToken);

@@ -23,6 +23,7 @@ public sealed class LayeringFacts
         new("Reimzul.Processes", 0),
         new("Reimzul.Retry", 0),
         new("Reimzul.Rpm", 0),
+        new("Reimzul.Telemetry", 0),
 
         // L1
         new("Reimzul.Files", 1),
@@ -50,12 +51,15 @@ public sealed class LayeringFacts
         new("Reimzul.Repogen", 4),
         new("Reimzul.Signing", 4),
         new("Reimzul.Submit", 4),
+        new("Reimzul.Status", 4),
 
         // L5 adapters: implement the roles' ports (Worker.IResultStore, Worker.ISrpmSource).
         new("Reimzul.ResultStores", 5),
         new("Reimzul.Srpms", 5),
         // implement History.IHistoryStore: PostgreSQL, and the client of a store in another process (MongoDB).
         new("Reimzul.HistoryStores", 5),
+        // implement Worker.ICancelChecks (the cancel records in the data dir, or asked of the controller) and keep those records.
+        new("Reimzul.Cancels", 5),
     ];
 
     private static readonly Assembly Core = Assembly.Load("Reimzul.Core");

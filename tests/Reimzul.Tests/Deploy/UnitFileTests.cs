@@ -36,7 +36,7 @@ public sealed class UnitFileTests
         var known = CliSubcommands().Concat(PlannedRoles).ToHashSet(StringComparer.Ordinal);
 
         Assert.All(UnitFile.All(), unit => Assert.True(known.Contains(unit.Role), $"{unit.Name} runs '{unit.Role}', which is no role"));
-        Assert.Equal(["bstore", "controller", "mqtt-sub", "notifier", "repogen-worker", "signer", "worker"],
+        Assert.Equal(["bstore", "controller", "mqtt-sub", "notifier", "repogen-worker", "signer", "web", "worker"],
             UnitFile.All().Select(u => u.Role).Order(StringComparer.Ordinal));
     }
 

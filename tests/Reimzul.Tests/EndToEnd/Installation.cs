@@ -23,6 +23,10 @@ public sealed class Installation : IDisposable
 
             [repogen]
             workers = 2
+
+            [web]
+            listen = 127.0.0.1
+            port = 0
             {extraConfig}
             """);
     }

@@ -68,6 +68,36 @@ public sealed class ManyMachinesFacts : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ABuildCanceledOnTheControllerHostStopsOnItsBuilderWithinTenSecondsAndItsLiveLogReachedBstore()
+    {
+        var sources = Path.Combine(_hosts.HostDir("client"), "sources");
+        var slow = await SrpmFactory.BuildAsync(SrpmFactory.SleepingSpec("cross-cancel", 300), sources);
+        var submitted = await _hosts.SubmitAsync(slow, "noarch");
+        Assert.True(submitted.Succeeded, submitted.StandardError);
+        var buildId = System.Text.RegularExpressions.Regex.Match(submitted.StandardOutput, "build id ([0-9a-f]{32})").Groups[1].Value;
+        Assert.NotEmpty(buildId);
+        await Eventually.WaitAsync(() => _hosts.LogLines().Any(l => l.Srpm == "cross-cancel-1.0-1.src.rpm" && l.Status == "Building"),
+            TimeSpan.FromSeconds(60), () => "the slow build never started\n" + _hosts.Diagnostics());
+        var builder = _hosts.LogLines().First(l => l.Srpm == "cross-cancel-1.0-1.src.rpm" && l.Status == "Building").Builder;
+        // The builder streams its log to bstore's live log dir while it builds.
+        var live = Path.Combine(_hosts.HostDir("bstore"), "data", "bstore", "live", buildId, "noarch", "build.log");
+        await Eventually.WaitAsync(() => File.Exists(live) && new FileInfo(live).Length > 0, TimeSpan.FromSeconds(30),
+            () => $"no live build.log on bstore at {live}\n" + _hosts.Diagnostics());
+
+        // The cancel record is kept on the controller host (as the web role writes it); the builder asks the controller.
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        Reimzul.Cancels.CancelRecords.Under(Path.Combine(_hosts.HostDir("ctl"), "data"))
+            .Write(new Reimzul.Worker.CancelRequest { BuildId = buildId, RequestedBy = "alice", RequestedAt = DateTimeOffset.UtcNow });
+        await Eventually.WaitAsync(() => _hosts.Builders[builder].Output.Contains($"build {buildId}: canceled by alice; stopping it", StringComparison.Ordinal),
+            TimeSpan.FromSeconds(10), () => $"the builder did not stop the build within 10 s\n" + _hosts.Diagnostics());
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"stopped after {clock.Elapsed.TotalSeconds:0.0} s");
+        await Eventually.WaitAsync(() => _hosts.LogLines().Any(l => l.Srpm == "cross-cancel-1.0-1.src.rpm" && l.Status == "Canceled"),
+            TimeSpan.FromSeconds(30), () => "no Canceled in the controller's log\n" + _hosts.Diagnostics());
+        Assert.True(File.Exists(live + ".complete"), "the live log was not marked complete");
+        Assert.DoesNotContain(_hosts.LogLines(), l => l.Srpm == "cross-cancel-1.0-1.src.rpm" && l.Status is "Success" or "Failed");
+    }
+
+    [Fact]
     public async Task BuildsQueuedWhileBstoreOrTheControllerIsDownAreDoneOnceTheyAreBack()
     {
         var sources = Path.Combine(_hosts.HostDir("client"), "sources");

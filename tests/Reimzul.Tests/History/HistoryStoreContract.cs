@@ -78,6 +78,24 @@ public abstract partial class HistoryStoreContract : IAsyncLifetime
     }
 
     [ContractFact]
+    public async Task ACanceledBuildEndsItsBuildingRecordButLeavesTheLatestResultAsItIs()
+    {
+        await Store.RecordAsync(Event(BuildStatus.Success, "20261125100000", buildId: "build-1"));
+        await Store.RecordAsync(Event(BuildStatus.Building, "20261125110000", buildId: "build-2"));
+        Assert.True(await Store.RecordAsync(Event(BuildStatus.Canceled, "20261125110000", buildId: "build-2", reason: "canceled by alice")));
+        Assert.False(await Store.RecordAsync(Event(BuildStatus.Canceled, "20261125110000", buildId: "build-2", reason: "canceled by alice")));
+
+        Assert.Empty(await Store.QueryAsync(BuildStatus.Building, Target));
+        Assert.Equal("20261125100000", Assert.Single(await Store.QueryAsync(BuildStatus.Success, Target)).Timestamp);
+        var canceled = Assert.Single(await Store.QueryAsync(BuildStatus.Canceled, Target));
+        Assert.False(canceled.LatestBuild);
+        Assert.Equal("canceled by alice", canceled.Reason);
+        Assert.Equal(
+            [("Success", true), ("Done", false), ("Canceled", false)],
+            (await RowsAsync()).Select(r => (r.Status, r.LatestBuild)));
+    }
+
+    [ContractFact]
     public async Task OtherArchesAndTargetsKeepTheirOwnLatestBuild()
     {
         await Store.RecordAsync(Event(BuildStatus.Success, "20261125100000", arch: "x86_64", target: "c7.u.x86_64", buildId: "a"));
@@ -351,4 +369,101 @@ public abstract partial class HistoryStoreContract : IAsyncLifetime
         RecordedAt = new DateTimeOffset(2018, 10, 5, 12, 0, 3, TimeSpan.Zero),
         SourceId = status == BuildStatus.Done ? "5bb752f3e4b0c1a2b3c4d5e6" : status == BuildStatus.Success ? "5bb752f3e4b0c1a2b3c4d5e7" : "5bb752f3e4b0c1a2b3c4d5e8",
     };
+
+    [ContractFact]
+    public async Task ListShowsTheCurrentRecordOfEachBuildAndArchNewestFirst()
+    {
+        await Store.RecordAsync(Event(BuildStatus.Building, "20261125100000", buildId: "build-1"));
+        await Store.RecordAsync(Event(BuildStatus.Success, "20261125100000", buildId: "build-1"));
+        await Store.RecordAsync(Event(BuildStatus.Building, "20261125100000", arch: "i386", buildId: "build-1"));
+        await Store.RecordAsync(Event(BuildStatus.Building, "20261125110000", srpm: "other-2.0-1.el7.src.rpm", buildId: "build-2"));
+
+        var page = await Store.ListAsync(new BuildQuery());
+
+        Assert.Equal([("build-2", "x86_64", "Building"), ("build-1", "i386", "Building"), ("build-1", "x86_64", "Success")],
+            page.Records.Select(r => (r.BuildId, r.Arch, r.Status)));
+        Assert.Null(page.NextCursor);
+    }
+
+    [ContractFact]
+    public async Task ListPagesWithTheCursorUntilTheLastPageHasNone()
+    {
+        for (var i = 1; i <= 5; i++)
+        {
+            await Store.RecordAsync(Event(BuildStatus.Building, $"2026112510000{i}", buildId: $"build-{i}"));
+        }
+
+        var first = await Store.ListAsync(new BuildQuery { Limit = 2 });
+        var second = await Store.ListAsync(new BuildQuery { Limit = 2, Cursor = first.NextCursor });
+        var third = await Store.ListAsync(new BuildQuery { Limit = 2, Cursor = second.NextCursor });
+
+        Assert.Equal(["build-5", "build-4"], first.Records.Select(r => r.BuildId));
+        Assert.Equal(["build-3", "build-2"], second.Records.Select(r => r.BuildId));
+        Assert.Equal(["build-1"], third.Records.Select(r => r.BuildId));
+        Assert.NotNull(second.NextCursor);
+        Assert.Null(third.NextCursor);
+    }
+
+    [ContractFact]
+    public async Task ListFiltersByStatusTargetArchPackageSubmitterAndTime()
+    {
+        var before = DateTimeOffset.UtcNow.AddSeconds(-1);
+        await Store.RecordAsync(Event(BuildStatus.Building, "20261125100000", buildId: "build-1", submitter: "alice"));
+        await Store.RecordAsync(Event(BuildStatus.Failed, "20261125100000", buildId: "build-1", submitter: "alice"));
+        await Store.RecordAsync(Event(BuildStatus.Building, "20261125110000", arch: "i386", target: "c7.1708.u.i386", buildId: "build-2", submitter: "bob"));
+        var other = Event(BuildStatus.Building, "20261125120000", srpm: "other-2.0-1.el7.src.rpm", buildId: "build-3") with { PkgName = "other" };
+        await Store.RecordAsync(other);
+
+        async Task<IEnumerable<string?>> Ids(BuildQuery q) => (await Store.ListAsync(q)).Records.Select(r => r.BuildId);
+
+        Assert.Equal(["build-1"], await Ids(new BuildQuery { Status = BuildStatus.Failed }));
+        Assert.Equal(["build-2"], await Ids(new BuildQuery { Target = "c7.1708.u.i386" }));
+        Assert.Equal(["build-2"], await Ids(new BuildQuery { Arch = "i386" }));
+        Assert.Equal(["build-3"], await Ids(new BuildQuery { PkgName = "other" }));
+        Assert.Equal(["build-2"], await Ids(new BuildQuery { Submitter = "bob" }));
+        Assert.Equal(["build-3", "build-2", "build-1"], await Ids(new BuildQuery { Since = before }));
+        Assert.Empty(await Ids(new BuildQuery { Until = before }));
+        Assert.Empty(await Ids(new BuildQuery { Status = BuildStatus.Success }));
+        Assert.Equal(["build-1"], await Ids(new BuildQuery { PkgName = "hello", Status = BuildStatus.Failed, Target = Target }));
+    }
+
+    [ContractFact]
+    public async Task ListRefusesACursorItDidNotMakeAndALimitOutOfRange()
+    {
+        await Assert.ThrowsAsync<ArgumentException>(() => Store.ListAsync(new BuildQuery { Cursor = "../../etc/passwd" }));
+        await Assert.ThrowsAsync<ArgumentException>(() => Store.ListAsync(new BuildQuery { Cursor = "-5" }));
+        await Assert.ThrowsAsync<ArgumentException>(() => Store.ListAsync(new BuildQuery { Limit = 0 }));
+        await Assert.ThrowsAsync<ArgumentException>(() => Store.ListAsync(new BuildQuery { Limit = BuildQuery.MaxLimit + 1 }));
+    }
+
+    [ContractFact]
+    public async Task BuildReturnsEveryRecordOfOneBuildOldestFirstAndNothingForAnUnknownId()
+    {
+        await Store.RecordAsync(Event(BuildStatus.Building, "20261125100000", buildId: "build-1"));
+        await Store.RecordAsync(Event(BuildStatus.Building, "20261125100000", buildId: "build-2"));
+        await Store.RecordAsync(Event(BuildStatus.Success, "20261125100000", buildId: "build-1") with { DurationSeconds = 12.5 });
+
+        var records = await Store.BuildAsync("build-1");
+
+        Assert.Equal([("x86_64", "Done"), ("x86_64", "Success")], records.Select(r => (r.Arch, r.Status)));
+        Assert.Equal(12.5, records[1].DurationSeconds);
+        Assert.Empty(await Store.BuildAsync("no-such-build"));
+    }
+
+    [ContractFact]
+    public async Task BuildingAndBuildersSeenTellWhoBuildsWhatNow()
+    {
+        var before = DateTimeOffset.UtcNow.AddSeconds(-1);
+        await Store.RecordAsync(Event(BuildStatus.Building, "20261125100000", buildId: "build-1"));
+        await Store.RecordAsync(Event(BuildStatus.Success, "20261125100000", buildId: "build-1"));
+        await Store.RecordAsync(Event(BuildStatus.Building, "20261125110000", buildId: "build-2") with { BuilderFqdn = "builder2.example.org" });
+
+        var building = Assert.Single(await Store.BuildingAsync());
+        var seen = await Store.BuildersSeenAsync(before);
+
+        Assert.Equal(("build-2", "builder2.example.org"), (building.BuildId, building.BuilderFqdn));
+        Assert.Equal(["builder1.example.org", "builder2.example.org"], seen.Select(b => b.Name));
+        Assert.All(seen, b => Assert.True(b.LastSeen >= before));
+        Assert.Empty(await Store.BuildersSeenAsync(DateTimeOffset.UtcNow.AddMinutes(1)));
+    }
 }

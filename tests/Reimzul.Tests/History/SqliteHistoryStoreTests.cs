@@ -82,7 +82,7 @@ public sealed class SqliteHistoryStoreTests : IAsyncLifetime, IDisposable
     [Fact]
     public async Task ANewDatabaseHasTheNewestSchemaVersionAndTheIndexesForLatestBuilds()
     {
-        Assert.Equal(2, UserVersion(DatabasePath));
+        Assert.Equal(3, UserVersion(DatabasePath));
         var plan = await ExplainAsync(DatabasePath, "SELECT * FROM build_history WHERE status = 'Success' AND latest_build = 1 AND target = 'x' ORDER BY id;");
         // Either partial index of latest builds: both hold only latest builds, in id order.
         Assert.Contains("ix_build_history_latest", plan, StringComparison.Ordinal);
@@ -103,7 +103,7 @@ public sealed class SqliteHistoryStoreTests : IAsyncLifetime, IDisposable
 
         store = await SqliteHistoryStore.OpenAsync(DatabasePath);
 
-        Assert.Equal(2, UserVersion(DatabasePath));
+        Assert.Equal(3, UserVersion(DatabasePath));
         Assert.Single(await store.QueryAsync(BuildStatus.Success, Target));
     }
 
@@ -118,7 +118,7 @@ public sealed class SqliteHistoryStoreTests : IAsyncLifetime, IDisposable
 
         Assert.Contains(Path.GetFullPath(DatabasePath), error.Message, StringComparison.Ordinal);
         Assert.Contains("schema version 9", error.Message, StringComparison.Ordinal);
-        Assert.Contains("knows up to 2", error.Message, StringComparison.Ordinal);
+        Assert.Contains("knows up to 3", error.Message, StringComparison.Ordinal);
         Assert.Equal(9, UserVersion(DatabasePath));
         Assert.Single(HistoryRows.All(DatabasePath));
         store = await SqliteHistoryStore.OpenAsync(dir.Combine("other.db"));

@@ -19,7 +19,7 @@ public sealed class PostgreSqlHistoryStoreTests(PostgreSqlServer server) : IClas
         await (await PostgreSqlHistoryStore.OpenAsync(url, server.PasswordFile, TimeProvider.System)).DisposeAsync();
         await using var store = await PostgreSqlHistoryStore.OpenAsync(url, server.PasswordFile, TimeProvider.System);
 
-        Assert.Equal([1], await VersionsAsync(url));
+        Assert.Equal([2], await VersionsAsync(url));
         Assert.True(await store.RecordAsync(Event(BuildStatus.Success)));
     }
 
@@ -38,7 +38,7 @@ public sealed class PostgreSqlHistoryStoreTests(PostgreSqlServer server) : IClas
         var database = new NpgsqlConnectionStringBuilder(url).Database!;
         Assert.Contains($"postgresql://127.0.0.1:{server.Port}/{database}", error.Message, StringComparison.Ordinal);
         Assert.Contains("schema version 7", error.Message, StringComparison.Ordinal);
-        Assert.Contains("knows up to 1", error.Message, StringComparison.Ordinal);
+        Assert.Contains("knows up to 2", error.Message, StringComparison.Ordinal);
         Assert.Equal([7], await VersionsAsync(url));
         Assert.Equal(1L, await ScalarAsync(url, "SELECT count(*) FROM build_history;"));
     }
@@ -121,8 +121,9 @@ public sealed class PostgreSqlHistoryStoreTests(PostgreSqlServer server) : IClas
 
         var plan = await PlanAsync(url, "SELECT * FROM build_history WHERE status = 'Success' AND latest_build AND target = 'x' ORDER BY id;");
 
-        // Either partial index of latest builds: both hold only latest builds, in id order.
-        Assert.Contains("ix_build_history_latest", plan, StringComparison.Ordinal);
+        // A partial index in id order: of latest builds, or (on an empty table the planner may take it) of the read
+        // model's current records, which hold the latest builds too.
+        Assert.Matches("ix_build_history_(latest|current)", plan);
         Assert.DoesNotContain("Sort", plan, StringComparison.Ordinal);
     }
 

@@ -224,6 +224,18 @@ public sealed class OutboxFacts : IAsyncLifetime, IDisposable
         public Task<bool> ImportAsync(BuildRecord record, CancellationToken cancellationToken = default) =>
             inner.ImportAsync(record, cancellationToken);
 
+        public Task<BuildPage> ListAsync(BuildQuery query, CancellationToken cancellationToken = default) =>
+            inner.ListAsync(query, cancellationToken);
+
+        public Task<IReadOnlyList<BuildRecord>> BuildAsync(string buildId, CancellationToken cancellationToken = default) =>
+            inner.BuildAsync(buildId, cancellationToken);
+
+        public Task<IReadOnlyList<BuildRecord>> BuildingAsync(CancellationToken cancellationToken = default) =>
+            inner.BuildingAsync(cancellationToken);
+
+        public Task<IReadOnlyList<BuilderSeen>> BuildersSeenAsync(DateTimeOffset since, CancellationToken cancellationToken = default) =>
+            inner.BuildersSeenAsync(since, cancellationToken);
+
         public ValueTask DisposeAsync() => ValueTask.CompletedTask;
     }
 }

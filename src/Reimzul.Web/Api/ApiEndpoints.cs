@@ -1,0 +1,20 @@
+using Microsoft.AspNetCore.Builder;
+
+namespace Reimzul.Web.Api;
+
+/// <summary>Every endpoint of the web role, registered in one place.</summary>
+internal static class ApiEndpoints
+{
+    public const string Prefix = "/api/v1";
+
+    public static void MapApi(WebApplication app, ApiServices services)
+    {
+        var api = app.MapGroup(Prefix);
+        ReadEndpoints.Map(api, services);
+        Badge.Map(app, services);
+        AtomFeed.Map(app, services);
+        MetricsEndpoint.Map(app, services, services.Metrics);
+        // The actions (cancel, resubmit, kick, fix-build) and the logs register here, on the same group:
+        // ActionEndpoints.Map(api, services); LogEndpoints.Map(api, services);
+    }
+}
