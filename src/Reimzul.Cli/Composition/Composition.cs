@@ -38,6 +38,11 @@ public static class Composition
         {
             BstoreServer.CheckSettings(config);
         }
+        if (roles.HasFlag(Roles.MqttSub) && config.Acl is null)
+        {
+            throw new ConfigException(config.SourceFile ?? "(no config file)", null,
+                "mqtt-sub needs [acl], the list of who may build what (e.g. alice = x86_64,i386 c7-*); without it every request would be refused");
+        }
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Logging.AddSimpleConsole(o =>
         {
@@ -115,6 +120,10 @@ public static class Composition
         {
             services.AddSingleton<IHostedService>(sp => BstoreServer.Create(config, sp.GetRequiredService<ILoggerFactory>()));
         }
+        if (roles.HasFlag(Roles.MqttSub))
+        {
+            services.AddSingleton<IHostedService>(sp => BuildRequests.MqttRequestService.Create(config, sp.GetRequiredService<IJobQueueFactory>(), sp.GetRequiredService<ILoggerFactory>()));
+        }
         if (roles.HasFlag(Roles.Signer))
         {
             services.AddSingleton(sp => new Signer(config.Paths, sp.GetRequiredService<ILoggerFactory>().CreateLogger<Signer>()));
@@ -148,6 +157,9 @@ public enum Roles
     Signer = 8,
     Controller = 16,
     Bstore = 32,
+
+    /// <summary>Remote builds from git, requested over MQTT (<c>reimzul mqtt-sub</c>).</summary>
+    MqttSub = 64,
 
     /// <summary>What <c>reimzul up</c> runs: one machine needs no HTTP services.</summary>
     All = Worker | Notifier | Repogen | Signer,
