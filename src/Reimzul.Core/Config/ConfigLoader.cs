@@ -452,7 +452,8 @@ public static class ConfigLoader
 
     private static Authorization.BuildAcl? ReadAcl(IniFile ini, ConfigSection acl)
     {
-        if (acl.Raw is not { } section)
+        // A section with no lines (as in the sample, all commented out) is no ACL: the controller keeps the writers rule.
+        if (acl.Raw is not { Entries.Count: > 0 } section)
         {
             return null;
         }
