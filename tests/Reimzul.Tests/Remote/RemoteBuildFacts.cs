@@ -210,6 +210,34 @@ public sealed class RemoteBuildFacts(RemoteBuildFixture fx)
         Assert.Contains("was handled already (Accepted)", fx.Sub.Output, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task SubmitGitThroughTheControllerBuildsTheBranchWithTheDetectedDisttag()
+    {
+        await fx.Git.CommitAsync("hello-http", "c7", Spec("hello-http"), Hello, "import hello-http-1.0-3.el7_9.src.rpm");
+
+        var result = await fx.SubmitThroughControllerAsync("alice-token-0123456789", "--git", "hello-http", "--branch", "c7", "-a", "x86_64", "-t", "c7-http");
+
+        Assert.True(result.ExitCode == 0, $"submit: {result.StandardOutput}{result.StandardError}\n{fx.Controller.Describe()}");
+        Assert.Contains("Made hello-http-1.0-3.el7_9.src.rpm from hello-http c7 HEAD (commit ", result.StandardOutput, StringComparison.Ordinal);
+        Assert.Contains("disttag .el7_9)", result.StandardOutput, StringComparison.Ordinal);
+        Assert.Contains("for target c7-http.x86_64 (scratch: False) by alice", result.StandardOutput, StringComparison.Ordinal);
+        await fx.Install.WaitForRepoAsync("c7-http.x86_64", "hello-http-1.0-3.el7_9.noarch");
+    }
+
+    [Fact]
+    public async Task TheControllerRefusesASubmitTheAclDoesNotAllowWithTheReason()
+    {
+        var srpm = await fx.Install.MakeSrpmAsync(SrpmFactory.NoarchSpec("acl-http"));
+
+        var fromGit = await fx.SubmitThroughControllerAsync("mallory-token-0123456789", "--git", "acl-http", "--branch", "c7", "-a", "x86_64", "-t", "c7-http");
+        var upload = await fx.SubmitThroughControllerAsync("mallory-token-0123456789", "-s", srpm, "-a", "x86_64", "-t", "c7-http", "-d", ".el7");
+
+        Assert.Equal(2, fromGit.ExitCode);
+        Assert.Contains("'mallory' is not in the build ACL", fromGit.StandardError, StringComparison.Ordinal);
+        Assert.Equal(2, upload.ExitCode);
+        Assert.Contains("'mallory' is not in the build ACL", upload.StandardError, StringComparison.Ordinal);
+    }
+
     private static byte[] Request(BuildRequestMessage request) => JsonSerializer.SerializeToUtf8Bytes(request, BuildRequestJsonContext.Default.BuildRequestMessage);
 
     private async Task<MqttSubscription> ConnectAsync(string cn)

@@ -28,12 +28,18 @@ public sealed class RemoteBuildFixture : IAsyncLifetime, IDisposable
 
     public RunningProcess Sub { get; private set; } = null!;
 
+    /// <summary>The controller on the same data dir: tokens for alice and mallory, the same [acl].</summary>
+    public RunningProcess Controller { get; private set; } = null!;
+
+    public int ControllerPort { get; } = BeanstalkdServer.FreePort();
+
     public string Incoming => Path.Combine(Install.DataDir, "incoming");
 
     public static string ShippedAcl => Path.Combine(Path.GetDirectoryName(Deploy.UnitFile.Dir)!, "docs", "examples", "mosquitto", "reimzul.acl");
 
     public async Task InitializeAsync()
     {
+        File.WriteAllText(_clients.Combine("controller.tokens"), "alice-token-0123456789 alice\nmallory-token-0123456789 mallory\n");
         Broker = await MosquittoTestBroker.StartAsync(Pki, ShippedAcl);
         Git = await GitPackageServer.StartAsync();
         var server = Pki.Client(SubscriberCn);
@@ -52,6 +58,10 @@ public sealed class RemoteBuildFixture : IAsyncLifetime, IDisposable
             git_url = {Git.GitUrl}
             timeout = 60
 
+            [controller]
+            port = {ControllerPort.ToString(CultureInfo.InvariantCulture)}
+            tokens = {_clients.Combine("controller.tokens")}
+
             [acl]
             alice = * *
             carol = x86_64 c7-*
@@ -60,6 +70,25 @@ public sealed class RemoteBuildFixture : IAsyncLifetime, IDisposable
         Up = await Install.StartUpAsync(workers: 1);
         Sub = Install.Start("mqtt-sub");
         await Sub.WaitForLineAsync("subscribed to reimzul/submit/#");
+        Controller = Install.Start("controller");
+        await Eventually.WaitAsync(() => BeanstalkdServer.AcceptsAsync(ControllerPort), TimeSpan.FromSeconds(30), Controller.Describe);
+    }
+
+    /// <summary>Runs <c>reimzul submit</c> on a packager's machine that reaches the controller with <paramref name="token"/>.</summary>
+    public Task<ProcessResult> SubmitThroughControllerAsync(string token, params string[] arguments)
+    {
+        var tokenFile = _clients.Combine($"{Guid.NewGuid():N}.token");
+        File.WriteAllText(tokenFile, token + "\n");
+        var config = _clients.Combine($"{Guid.NewGuid():N}-submit.ini");
+        File.WriteAllText(config, $"""
+            [queue]
+            backend = beanstalkd
+
+            [controller]
+            url = http://127.0.0.1:{ControllerPort.ToString(CultureInfo.InvariantCulture)}/
+            token_file = {tokenFile}
+            """);
+        return ReimzulCli.RunAsync(["submit", .. arguments, "--config", config, "--data-dir", _clients.Combine("data")]);
     }
 
     /// <summary>The ~/.reimzul.ini of a packager with <paramref name="certificate"/>, as the original's client read it.</summary>
@@ -93,6 +122,7 @@ public sealed class RemoteBuildFixture : IAsyncLifetime, IDisposable
 
     public async Task DisposeAsync()
     {
+        await Controller.DisposeAsync();
         await Sub.DisposeAsync();
         await Up.DisposeAsync();
         await Broker.DisposeAsync();
