@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Benchmarks of BENCHMARKS.md, each measured against its baseline in the same run.
 #   ./scripts/bench.sh            all of them
-#   ./scripts/bench.sh e2e|queue|upload|notify|history|ui [options of that benchmark]
+#   ./scripts/bench.sh e2e|queue|upload|notify|history|ui|remote [options of that benchmark]
+#   ./scripts/bench.sh remote [ITERATIONS]   client publish → job queued, against git + lookaside + rpmbuild -bs by hand
 #   ./scripts/bench.sh history [--builds 1000000] [--events 4000]   SQLite and PostgreSQL history
 #   ./scripts/bench.sh ui [--builds 1000000] [--runs 30]   the dashboard's first paint in chromium
 set -euo pipefail
@@ -39,4 +40,8 @@ fi
 if [[ $which == all || $which == upload ]]; then
     echo "== upload to bstore over TLS: HttpResultStore against curl and a local copy"
     dotnet run --project bench/Reimzul.UploadBench -c Release -- "$@"
+fi
+if [[ $which == all || $which == remote ]]; then
+    echo "== remote build from git: reimzul client publish to job queued, against clone + lookaside + rpmbuild -bs by hand"
+    ./scripts/bench-remote.sh "$@"
 fi

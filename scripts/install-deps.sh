@@ -3,7 +3,7 @@
 # (AOT) build of the reimzul program, clang and zlib. Idempotent; needs root (or sudo).
 set -euo pipefail
 
-packages=(rpm createrepo-c dnf gcc make sqlite3 clang zlib1g-dev iproute2 procps rsync systemd beanstalkd stunnel4 openssl curl bubblewrap util-linux python3-aiosmtpd mosquitto mosquitto-clients postgresql chromium)
+packages=(rpm createrepo-c dnf gcc make sqlite3 clang zlib1g-dev iproute2 procps rsync systemd beanstalkd stunnel4 openssl curl bubblewrap util-linux python3-aiosmtpd mosquitto mosquitto-clients postgresql chromium git python3)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -43,6 +43,8 @@ public static class ReimzulCommandLine
         root.Subcommands.Add(StatsCommand.Create(common));
         root.Subcommands.Add(QueueAdminCommands.Buried(common));
         root.Subcommands.Add(QueueAdminCommands.Kick(common));
+        root.Subcommands.Add(ClientCommand.Create(common));
+        root.Subcommands.Add(MqttSubCommand.Create(common));
         return root;
     }
 

@@ -47,7 +47,8 @@ public static class ControllerServer
         {
             logger.LogInformation("Forgot {Count} build ids used as submit keys more than {Days} days ago ({Dir})", pruned, BuildSubmitter.KeyLifetime.TotalDays, core.KeysDirectory);
         }
-        var submits = new SubmitEndpoint(core);
+        var git = new BuildRequests.GitSubmit(new GitToSrpm.GitSrpmMaker(config.Scm, config.Builder.RpmbuildPath, logger), core, logger);
+        var submits = new SubmitEndpoint(core, config.Acl, git);
 
         var srpmRoute = RemoteProtocol.IncomingPrefix + "/{name}";
         app.MapMethods(srpmRoute, [HttpMethods.Get, HttpMethods.Head], (HttpContext context, string name) => Replies.GuardAsync(async () =>

@@ -48,6 +48,11 @@ public static class Composition
         {
             BstoreServer.CheckSettings(config);
         }
+        if (roles.HasFlag(Roles.MqttSub) && config.Acl is null)
+        {
+            throw new ConfigException(config.SourceFile ?? "(no config file)", null,
+                "mqtt-sub needs [acl], the list of who may build what (e.g. alice = x86_64,i386 c7-*); without it every request would be refused");
+        }
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Logging.AddSimpleConsole(o =>
         {
@@ -141,6 +146,10 @@ public static class Composition
             services.AddSingleton<IHostedService>(sp => WebRoleServer.Create(config, readHistory, sp.GetRequiredService<IJobQueueFactory>(),
                 sp.GetRequiredService<ILoggerFactory>(), sp.GetRequiredService<TimeProvider>()));
         }
+        if (roles.HasFlag(Roles.MqttSub))
+        {
+            services.AddSingleton<IHostedService>(sp => BuildRequests.MqttRequestService.Create(config, sp.GetRequiredService<IJobQueueFactory>(), sp.GetRequiredService<ILoggerFactory>()));
+        }
         if (roles.HasFlag(Roles.Signer))
         {
             services.AddSingleton(sp => new Signer(config.Paths, sp.GetRequiredService<ILoggerFactory>().CreateLogger<Signer>()));
@@ -177,6 +186,9 @@ public enum Roles
 
     /// <summary>The JSON API, pages, badge, feed and metrics (<c>[web]</c>).</summary>
     Web = 64,
+
+    /// <summary>Remote builds from git, requested over MQTT (<c>reimzul mqtt-sub</c>).</summary>
+    MqttSub = 128,
 
     /// <summary>What <c>reimzul up</c> runs: one machine needs no HTTP services.</summary>
     All = Worker | Notifier | Repogen | Signer,

@@ -17,6 +17,9 @@ public static class ConfigLoader
     // [mail_rcpts] takes any arch as key, so it has no list here.
     internal const string MailRecipientsSection = "mail_rcpts";
 
+    // [acl] takes any CN or token name as key.
+    internal const string AclSection = "acl";
+
     internal static readonly IReadOnlyDictionary<string, string[]> KnownKeys = new Dictionary<string, string[]>(StringComparer.Ordinal)
     {
         ["bstore"] =
@@ -26,11 +29,12 @@ public static class ConfigLoader
         ],
         ["controller"] = ["url", "listen", "port", "https", "client_certs", "tokens", "token_file", "writers", "max_srpm_mb"],
         ["tls"] = ["ca_cert", "server_cert", "server_key", "client_cert", "client_key"],
-        ["scm"] = ["git_url"],
+        ["scm"] = ["git_url", "git_path", "timeout", "max_source_mb"],
+        [AclSection] = [],
         ["logs"] = ["logfile"],
         ["mail"] = ["notifications", "mail_from", "smtp_host", "smtp_port", "starttls", "user", "password_file"],
         [MailRecipientsSection] = [],
-        ["mqtt"] = ["notifications", "host", "port", "ca_cert", "tls_cert", "tls_key", "tls_insecure", "topic", "username", "password"],
+        ["mqtt"] = ["notifications", "host", "port", "ca_cert", "tls_cert", "tls_key", "tls_insecure", "topic", "username", "password", "trust_payload_submitter"],
         ["paths"] = ["data_dir", "incoming", "results", "repo", "tosign", "cache", "mock_configs", "queue_db", "history_db"],
         ["queue"] = ["backend", "host", "port", "tls", "ca_cert", "tls_cert", "tls_key", "tls_server_name"],
         ["builder"] = ["arch", "fqdn", "backend", "mock_path", "rpmbuild_path", "sandbox", "bwrap_path", "build_user", "timeout", "ttr", "min_free_mb", "retry_delay"],
@@ -168,7 +172,7 @@ public static class ConfigLoader
                 throw new ConfigException(ini.Source, section.Line,
                     $"[{section.Name}]: unknown section; known sections: {string.Join(", ", KnownKeys.Keys.Order(StringComparer.Ordinal))}");
             }
-            if (section.Name == MailRecipientsSection)
+            if (section.Name is MailRecipientsSection or AclSection)
             {
                 continue;
             }
@@ -192,7 +196,8 @@ public static class ConfigLoader
             Paths = ReadPaths(Section("paths"), Section("logs"), dataDirOverride),
             BstoreBaseUrl = Section("bstore").Checked("base_url", CheckHttpUrl) ?? defaults.BstoreBaseUrl,
             BstoreRsync = ReadRsync(Section("bstore"), configDir),
-            Scm = new ScmOptions { GitUrl = Section("scm").Word("git_url") ?? defaults.Scm.GitUrl },
+            Scm = ScmOptions.Read(Section("scm")),
+            Acl = ReadAcl(ini, Section(AclSection)),
             Queue = ReadQueue(Section("queue"), configDir),
             Builder = ReadBuilder(Section("builder")),
             Repogen = ReadRepogen(Section("repogen")),
@@ -445,7 +450,36 @@ public static class ConfigLoader
             Topic = mqtt.Checked("topic", CheckTopic) ?? defaults.Topic,
             Username = NonEmpty(mqtt.Text("username")),
             Password = NonEmpty(mqtt.Text("password")),
+            TrustPayloadSubmitter = mqtt.Bool("trust_payload_submitter") ?? defaults.TrustPayloadSubmitter,
         };
+    }
+
+    private static Authorization.BuildAcl? ReadAcl(IniFile ini, ConfigSection acl)
+    {
+        // A section with no lines (as in the sample, all commented out) is no ACL: the controller keeps the writers rule.
+        if (acl.Raw is not { Entries.Count: > 0 } section)
+        {
+            return null;
+        }
+        foreach (var entry in section.Entries)
+        {
+            try
+            {
+                Authorization.BuildAcl.Parse([new(entry.Key, entry.Value)]);
+            }
+            catch (FormatException ex)
+            {
+                throw acl.Error(entry, ex.Message);
+            }
+        }
+        try
+        {
+            return Authorization.BuildAcl.Parse(section.Entries.Select(e => new KeyValuePair<string, string>(e.Key, e.Value)));
+        }
+        catch (FormatException ex)
+        {
+            throw new ConfigException(ini.Source, section.Line, $"[{AclSection}]: {ex.Message}");
+        }
     }
 
     private static ControllerOptions ReadController(ConfigSection controller, string configDir)

@@ -20,6 +20,9 @@ public sealed record ReimzulConfig
     public MqttOptions Mqtt { get; init; } = new();
     public ScmOptions Scm { get; init; } = new();
 
+    /// <summary><c>[acl]</c>: who may build which arches and targets, for MQTT requests and controller submits; null when the section is absent (HTTP submits then keep the writers rule alone).</summary>
+    public Authorization.BuildAcl? Acl { get; init; }
+
     /// <summary><c>[bstore] base_url</c>: where repos and logs are served; replaces <c>http://repohost</c> in mock configs.</summary>
     public string BstoreBaseUrl { get; init; } = "http://localhost:11081/bstore/repo/";
 
@@ -196,20 +199,20 @@ public sealed record MqttOptions
     public string? Username { get; init; }
     public string? Password { get; init; }
 
+    /// <summary>
+    /// <c>[mqtt] trust_payload_submitter</c>: also take requests on the original's <c>TOPIC/submit/ARCH</c>, with the
+    /// submitter the client wrote in the payload (unproven). Off by default; <c>mqtt-sub</c> warns at start when on.
+    /// </summary>
+    public bool TrustPayloadSubmitter { get; init; }
+
     // Configs get logged; the password must not be.
     private bool PrintMembers(StringBuilder builder)
     {
         builder.Append($"Notifications = {Notifications}, Host = {Host}, Port = {Port}, CaCert = {CaCert}, TlsCert = {TlsCert}, ")
-            .Append($"TlsKey = {TlsKey}, TlsInsecure = {TlsInsecure}, Topic = {Topic}, Username = {Username}, ")
+            .Append($"TlsKey = {TlsKey}, TlsInsecure = {TlsInsecure}, Topic = {Topic}, Username = {Username}, TrustPayloadSubmitter = {TrustPayloadSubmitter}, ")
             .Append($"Password = {(Password is null ? "" : "***")}");
         return true;
     }
-}
-
-public sealed record ScmOptions
-{
-    /// <summary><c>[scm] git_url</c>: packages are cloned from <c>GIT_URL/r/rpms/PKG.git</c>, sources fetched from <c>GIT_URL/sources</c>.</summary>
-    public string GitUrl { get; init; } = "https://git.centos.org";
 }
 
 /// <summary>What the controller and bstore services share: where they listen, how they authenticate writers, where clients find them.</summary>

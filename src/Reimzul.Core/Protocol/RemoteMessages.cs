@@ -94,6 +94,16 @@ public sealed record SubmitRequest
     /// request with the same id and order gets the first job back (200) instead of queuing another. Optional.
     /// </summary>
     [JsonPropertyName("build_id")] public string? BuildId { get; init; }
+
+    /// <summary>
+    /// A build from git instead of an SRPM (<c>reimzul submit --git PKG --branch B [--ref R]</c>): the controller makes
+    /// the SRPM from <c>[scm] git_url</c> and <see cref="Srpm"/> is left empty; an empty <see cref="Disttag"/> is worked
+    /// out from the import commit. Optional.
+    /// </summary>
+    [JsonPropertyName("git_pkg")] public string? GitPkg { get; init; }
+    [JsonPropertyName("git_branch")] public string? GitBranch { get; init; }
+    [JsonPropertyName("git_ref")] public string? GitRef { get; init; }
+    [JsonPropertyName("sources_dir")] public string? SourcesDir { get; init; }
 }
 
 public sealed record SubmitResult
@@ -109,6 +119,10 @@ public sealed record SubmitResult
 
     [JsonPropertyName("scratch")] public bool Scratch { get; init; }
     [JsonPropertyName("submitter")] public string Submitter { get; init; } = "";
+
+    /// <summary>For a build from git: the disttag it was built with and the commit it was made from.</summary>
+    [JsonPropertyName("disttag")] public string? Disttag { get; init; }
+    [JsonPropertyName("commit")] public string? Commit { get; init; }
 }
 
 public sealed record SrpmUploadResult

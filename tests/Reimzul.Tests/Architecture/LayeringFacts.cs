@@ -28,6 +28,8 @@ public sealed class LayeringFacts
         // L1
         new("Reimzul.Files", 1),
         new(Messages, 1),
+        // [acl]: who may build which arches and targets; read by Config, asked by remote builds and the controller.
+        new("Reimzul.Authorization", 1),
 
         // L2. A transport knows neither the messages it carries nor the INI config; the contract knows no
         // backend, and the backends implement the contract without knowing each other.
@@ -44,6 +46,8 @@ public sealed class LayeringFacts
         new("Reimzul.Protocol", 3),
         // The MQTT connection ([mqtt] options, TLS, reconnects, publish): the notifier now, remote builds next.
         new("Reimzul.Mqtt", 3, Bans: [Messages]),
+        // git branch and ref → SRPM: clone, lookaside, disttag, rpmbuild -bs.
+        new("Reimzul.GitToSrpm", 3),
 
         // L4 roles: each owns the ports it consumes, and no role reaches into another.
         new("Reimzul.Worker", 4),
@@ -60,6 +64,8 @@ public sealed class LayeringFacts
         new("Reimzul.HistoryStores", 5),
         // implement Worker.ICancelChecks (the cancel records in the data dir, or asked of the controller) and keep those records.
         new("Reimzul.Cancels", 5),
+        // Remote builds from git: MQTT requests and the controller's --git submits, driving the submit role.
+        new("Reimzul.BuildRequests", 5),
     ];
 
     private static readonly Assembly Core = Assembly.Load("Reimzul.Core");

@@ -69,7 +69,7 @@ public sealed class ConfigErrorTests : IDisposable
     {
         var ex = files.Error("[queue]\nport = 11300\n[bulider]\narch = x86_64\n", out var path);
 
-        Assert.Equal($"{path}:3: [bulider]: unknown section; known sections: bstore, builder, controller, history, logs, mail, mail_rcpts, mqtt, paths, queue, repogen, scm, tls, web", ex.Message);
+        Assert.Equal($"{path}:3: [bulider]: unknown section; known sections: acl, bstore, builder, controller, history, logs, mail, mail_rcpts, mqtt, paths, queue, repogen, scm, tls, web", ex.Message);
     }
 
     [Fact]

@@ -177,7 +177,8 @@ public sealed class MosquittoTestBroker : IAsyncDisposable
 
     public string ConfigFile => dir.Combine("mosquitto.conf");
 
-    public static async Task<MosquittoTestBroker> StartAsync(TlsCertificates pki)
+    /// <param name="aclFile">A mosquitto ACL file (<c>acl_file</c>) to enforce; none: every client may publish and read anything.</param>
+    public static async Task<MosquittoTestBroker> StartAsync(TlsCertificates pki, string? aclFile = null)
     {
         if (!File.Exists("/usr/sbin/mosquitto") || !File.Exists("/usr/bin/mosquitto_sub"))
         {
@@ -205,6 +206,7 @@ public sealed class MosquittoTestBroker : IAsyncDisposable
             $"keyfile {pki.Server.KeyPath}",
             "require_certificate true",
             "use_identity_as_username true",
+            aclFile is null ? "" : $"acl_file {aclFile}",
             ""));
         await broker.StartAgainAsync();
         return broker;

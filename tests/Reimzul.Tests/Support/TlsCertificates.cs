@@ -57,6 +57,10 @@ public sealed class TlsCertificates : IDisposable
     public TlsPair Client(string commonName, bool fromOtherCa = false) =>
         Issue(fromOtherCa ? otherCa : ca, $"client-{commonName}-{(fromOtherCa ? "other" : "ca")}", commonName, ClientAuth, withServerNames: false);
 
+    /// <summary>A client certificate of the CA with CN <paramref name="commonName"/> that expired an hour ago.</summary>
+    public TlsPair ExpiredClient(string commonName) =>
+        Issue(ca, $"expired-client-{commonName}", commonName, ClientAuth, withServerNames: false, expired: true);
+
     /// <summary>A client certificate of the CA with the subject given as a distinguished name, e.g. <c>CN=a, CN=b</c>.</summary>
     public TlsPair ClientWithSubject(string subject, string fileName) =>
         Issue(ca, fileName, commonName: null, ClientAuth, withServerNames: false, subject: subject);
