@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Benchmarks of BENCHMARKS.md, each measured against its baseline in the same run.
 #   ./scripts/bench.sh            all of them
-#   ./scripts/bench.sh e2e|queue|upload|notify|history [options of that benchmark]
+#   ./scripts/bench.sh e2e|queue|upload|notify|history|api [options of that benchmark]
 #   ./scripts/bench.sh history [--builds 1000000] [--events 4000]   SQLite and PostgreSQL history
+#   ./scripts/bench.sh api [--builds 1000000] [--requests 300]      the web API on a SQLite history
 set -euo pipefail
 cd "$(dirname "$0")/.."
 which=${1:-all}
@@ -30,6 +31,10 @@ fi
 if [[ $which == all || $which == history ]]; then
     echo "== history: queries on a generated history, RecordAsync against the raw insert rate (SQLite, PostgreSQL)"
     dotnet run --project bench/Reimzul.HistoryBench -c Release -- "$@"
+fi
+if [[ $which == all || $which == api ]]; then
+    echo "== api: /api/v1 builds list and package page on a generated history, over loopback HTTP"
+    dotnet run --project bench/Reimzul.ApiBench -c Release -- "$@"
 fi
 if [[ $which == all || $which == upload ]]; then
     echo "== upload to bstore over TLS: HttpResultStore against curl and a local copy"
