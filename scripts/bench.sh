@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Benchmarks of BENCHMARKS.md, each measured against its baseline in the same run.
 #   ./scripts/bench.sh            all of them
-#   ./scripts/bench.sh e2e|queue|upload|notify|history|ui|remote [options of that benchmark]
+#   ./scripts/bench.sh e2e|queue|upload|notify|history|api|ui|remote [options of that benchmark]
 #   ./scripts/bench.sh remote [ITERATIONS]   client publish → job queued, against git + lookaside + rpmbuild -bs by hand
 #   ./scripts/bench.sh history [--builds 1000000] [--events 4000]   SQLite and PostgreSQL history
+#   ./scripts/bench.sh api [--builds 1000000] [--requests 300]      the web API on a SQLite history
 #   ./scripts/bench.sh ui [--builds 1000000] [--runs 30]   the dashboard's first paint in chromium
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -36,6 +37,10 @@ fi
 if [[ $which == all || $which == ui ]]; then
     echo "== web UI: the dashboard in Debian's chromium over a generated history, against an empty one"
     dotnet run --project bench/Reimzul.UiBench -c Release -- --reimzul "${PREFIX:-/usr/local}/bin/reimzul" "$@"
+fi
+if [[ $which == all || $which == api ]]; then
+    echo "== api: /api/v1 builds list and package page on a generated history, over loopback HTTP"
+    dotnet run --project bench/Reimzul.ApiBench -c Release -- "$@"
 fi
 if [[ $which == all || $which == upload ]]; then
     echo "== upload to bstore over TLS: HttpResultStore against curl and a local copy"

@@ -23,15 +23,16 @@ internal static class AtomFeed
         {
             var list = await services.ReadModel.ListBuildsAsync(ApiQuery.Builds(context.Request.Query), ct);
             var self = $"{context.Request.Scheme}://{context.Request.Host}{context.Request.PathBase}";
-            return Results.Text(Render(list.Builds, self, services.Time.GetUtcNow()), "application/atom+xml; charset=utf-8");
+            return Results.Bytes(Render(list.Builds, self, services.Time.GetUtcNow()), "application/atom+xml; charset=utf-8");
         }));
     }
 
-    public static string Render(IReadOnlyList<BuildRow> builds, string baseUrl, DateTimeOffset now)
+    /// <summary>The feed as UTF-8 bytes (a string writer would declare UTF-16).</summary>
+    public static byte[] Render(IReadOnlyList<BuildRow> builds, string baseUrl, DateTimeOffset now)
     {
-        var text = new StringBuilder();
+        using var bytes = new MemoryStream();
         var settings = new XmlWriterSettings { Indent = true, Encoding = new UTF8Encoding(false), OmitXmlDeclaration = false };
-        using (var writer = XmlWriter.Create(new StringWriter(text, CultureInfo.InvariantCulture), settings))
+        using (var writer = XmlWriter.Create(bytes, settings))
         {
             writer.WriteStartDocument();
             writer.WriteStartElement("feed", Atom);
@@ -64,7 +65,7 @@ internal static class AtomFeed
             writer.WriteEndElement();
             writer.WriteEndDocument();
         }
-        return text.ToString();
+        return bytes.ToArray();
     }
 
     private static void Link(XmlWriter writer, string rel, string href)

@@ -58,6 +58,7 @@ public sealed class FeedBadgeMetricsTests : IAsyncLifetime
 
         Assert.Equal(200, status);
         Assert.Equal("application/atom+xml", type);
+        Assert.StartsWith("<?xml version=\"1.0\" encoding=\"utf-8\"?>", body, StringComparison.Ordinal);
         var feed = XDocument.Parse(body).Root!;
         Assert.Equal(Atom + "feed", feed.Name);
         var entries = feed.Elements(Atom + "entry").ToList();
