@@ -33,7 +33,7 @@ public static class ControllerServer
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(queues);
         var (builder, auth, logger) = WebApps.Prepare(config, "controller", config.Controller.Http, "Reimzul.Web.Controller", loggerFactory);
-        var app = WebApps.Build(builder, logger, "this service serves GET and PUT /reimzul-incoming/NAME.src.rpm and POST /reimzul/submit");
+        var app = WebApps.Build(builder, logger, "this service serves GET and PUT /reimzul-incoming/NAME.src.rpm, POST /reimzul/submit and POST /reimzul/submit-bulk");
 
         var incoming = config.Paths.Incoming;
         Directory.CreateDirectory(incoming);
@@ -47,6 +47,7 @@ public static class ControllerServer
             logger.LogInformation("Forgot {Count} build ids used as submit keys more than {Days} days ago ({Dir})", pruned, BuildSubmitter.KeyLifetime.TotalDays, core.KeysDirectory);
         }
         var submits = new SubmitEndpoint(core);
+        var bulkSubmits = new BulkSubmitEndpoint(core);
 
         var srpmRoute = RemoteProtocol.IncomingPrefix + "/{name}";
         app.MapMethods(srpmRoute, [HttpMethods.Get, HttpMethods.Head], (HttpContext context, string name) => Replies.GuardAsync(async () =>
@@ -83,6 +84,16 @@ public static class ControllerServer
             }
             var request = await Replies.ReadJsonAsync(context.Request, RemoteJsonContext.Default.SubmitRequest, cancellationToken);
             return await submits.SubmitAsync(request, submitter, cancellationToken);
+        }));
+        app.MapPost(RemoteProtocol.BulkSubmitPath, (HttpContext context, CancellationToken cancellationToken) => Replies.GuardAsync(async () =>
+        {
+            if (!auth.TryAuthenticate(context, out var submitter, out var refusal))
+            {
+                return refusal;
+            }
+            BulkSubmitEndpoint.AllowBody(context);
+            var request = await Replies.ReadJsonAsync(context.Request, RemoteJsonContext.Default.BulkSubmitRequest, cancellationToken);
+            return await bulkSubmits.SubmitAsync(request, submitter, cancellationToken);
         }));
 
         return new WebServer("controller", app);

@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Reimzul.Build;
+using Reimzul.Chains;
 using Reimzul.Config;
 using Reimzul.History;
 using Reimzul.HistoryStores;
@@ -13,6 +14,7 @@ using Reimzul.Repogen;
 using Reimzul.ResultStores;
 using Reimzul.Signing;
 using Reimzul.Srpms;
+using Reimzul.Submit;
 using Reimzul.Web;
 using Reimzul.Worker;
 
@@ -94,9 +96,10 @@ public static class Composition
                     sp.GetRequiredService<ILogger<BuildWorker>>(), sp.GetRequiredService<TimeProvider>()));
             }
         }
+        IHistoryStore? history = null;
         if (roles.HasFlag(Roles.Notifier))
         {
-            var history = await OpenHistoryAsync(config, cancellationToken);
+            history = await OpenHistoryAsync(config, cancellationToken);
             services.AddSingleton(history);
             await NotifierSinks.AddAsync(services, config, history, cancellationToken);
             services.AddHostedService<NotifierService>();
@@ -106,6 +109,36 @@ public static class Composition
             services.AddSingleton(sp => new RepoRegenerator(config.Paths, config.Repogen, sp.GetRequiredService<ProcessRunner>(), sp.GetRequiredService<ILoggerFactory>().CreateLogger<RepoRegenerator>()));
             services.AddSingleton(config.Repogen);
             services.AddHostedService<RepogenService>();
+        }
+        if (roles.HasFlag(Roles.Chains))
+        {
+            // The notifier's store when it runs here too, so one process holds one history connection.
+            var chainHistory = history;
+            if (chainHistory is null)
+            {
+                chainHistory = await OpenHistoryAsync(config, cancellationToken);
+                services.AddSingleton(chainHistory);
+            }
+            services.AddSingleton(sp => new ChainRunner(
+                BuildSubmitter.Create(config, sp.GetRequiredService<IJobQueueFactory>(), sp.GetRequiredService<ILoggerFactory>().CreateLogger<BuildSubmitter>()),
+                chainHistory, config.Paths.Repo, sp.GetRequiredService<IJobQueueFactory>(), sp.GetRequiredService<ILoggerFactory>().CreateLogger<ChainRunner>(),
+                sp.GetRequiredService<TimeProvider>()));
+            services.AddHostedService<ChainService>();
+        }
+        if (roles.HasFlag(Roles.Chains))
+        {
+            // The notifier's store when it runs here too, so one process holds one history connection.
+            var chainHistory = history;
+            if (chainHistory is null)
+            {
+                chainHistory = await OpenHistoryAsync(config, cancellationToken);
+                services.AddSingleton(chainHistory);
+            }
+            services.AddSingleton(sp => new ChainRunner(
+                BuildSubmitter.Create(config, sp.GetRequiredService<IJobQueueFactory>(), sp.GetRequiredService<ILoggerFactory>().CreateLogger<BuildSubmitter>()),
+                chainHistory, config.Paths.Repo, sp.GetRequiredService<IJobQueueFactory>(), sp.GetRequiredService<ILoggerFactory>().CreateLogger<ChainRunner>(),
+                sp.GetRequiredService<TimeProvider>()));
+            services.AddHostedService<ChainService>();
         }
         if (roles.HasFlag(Roles.Controller))
         {
@@ -148,7 +181,8 @@ public enum Roles
     Signer = 8,
     Controller = 16,
     Bstore = 32,
+    Chains = 64,
 
     /// <summary>What <c>reimzul up</c> runs: one machine needs no HTTP services.</summary>
-    All = Worker | Notifier | Repogen | Signer,
+    All = Worker | Notifier | Repogen | Signer | Chains,
 }

@@ -13,8 +13,14 @@ public static class BuildStatus
     /// <summary>Set by <c>fix-build</c> with a comment (history only).</summary>
     public const string Override = "Override";
 
-    public static readonly IReadOnlyList<string> All = [Building, Success, Failed, Done, Override];
+    /// <summary>
+    /// Not built, and never will be: a chain stopped before this build's group because a build before it failed (the
+    /// reason says which). Announced on <c>notify</c> by the chain role.
+    /// </summary>
+    public const string Canceled = "Canceled";
 
-    /// <summary>What a worker announces on <c>notify</c>; the others are set in the history only.</summary>
-    public static readonly IReadOnlyList<string> Events = [Building, Success, Failed];
+    public static readonly IReadOnlyList<string> All = [Building, Success, Failed, Done, Override, Canceled];
+
+    /// <summary>What is announced on <c>notify</c> (by a worker; Canceled by the chain role); the others are set in the history only.</summary>
+    public static readonly IReadOnlyList<string> Events = [Building, Success, Failed, Canceled];
 }

@@ -66,6 +66,67 @@ public sealed class EmbeddedJobQueue : IJobProducer, IJobConsumer, IQueueAdmin, 
         }
     }
 
+    public async Task<IReadOnlyList<long>> PutManyAsync(IReadOnlyList<JobToPut> jobs, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(jobs);
+        foreach (var job in jobs)
+        {
+            JobLimits.CheckTube(job.Tube);
+            JobLimits.CheckBody(job.Body);
+            JobLimits.CheckSpan(job.Delay, nameof(jobs));
+            JobLimits.CheckSpan(job.Ttr, nameof(jobs));
+        }
+        await EnterAsync(cancellationToken);
+        try
+        {
+            using var turn = await _factory.Writes.EnterAsync(cancellationToken);
+            var now = NowMs();
+            var ids = new List<long>(jobs.Count);
+            // One transaction: every job is queued, or (on any failure) none.
+            using var transaction = _connection.BeginTransaction(deferred: false);
+            foreach (var job in jobs)
+            {
+                var delayed = job.Delay > TimeSpan.Zero;
+                ids.Add(_connection.ScalarInt64(transaction,
+                    """
+                    INSERT INTO jobs (tube, priority, state, due, ttr_ms, body, created)
+                    VALUES (@tube, @priority, @state, @due, @ttr, @body, @now) RETURNING id
+                    """,
+                    ("@tube", job.Tube), ("@priority", (long)job.Priority), ("@state", (int)(delayed ? JobState.Delayed : JobState.Ready)),
+                    ("@due", delayed ? now + Milliseconds(job.Delay) : null), ("@ttr", Milliseconds(JobLimits.EffectiveTtr(job.Ttr))),
+                    ("@body", job.Body), ("@now", now))!.Value);
+            }
+            foreach (var group in jobs.GroupBy(j => j.Tube, StringComparer.Ordinal))
+            {
+                _connection.Execute(transaction,
+                    "INSERT INTO tubes (name, total_jobs) VALUES (@tube, @count) ON CONFLICT (name) DO UPDATE SET total_jobs = total_jobs + @count",
+                    ("@tube", group.Key), ("@count", (long)group.Count()));
+            }
+            transaction.Commit();
+            _factory.Announce();
+            return ids;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    public async Task<uint?> NextReadyPriorityAsync(string tube, CancellationToken cancellationToken = default)
+    {
+        JobLimits.CheckTube(tube);
+        await EnterAsync(cancellationToken);
+        try
+        {
+            var priority = _connection.ScalarInt64(null, "SELECT MIN(priority) FROM jobs WHERE tube = @tube AND state = 0", ("@tube", tube));
+            return priority is { } value ? (uint)value : null;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
     public async Task<IReservedJob?> ReserveAsync(IReadOnlyCollection<string> tubes, TimeSpan timeout, CancellationToken cancellationToken = default)
     {
         // Taken before anything can yield, so a timeout counts from the call even if the clock moves meanwhile.
