@@ -66,7 +66,7 @@ public sealed class NotifierServiceValidationFacts : IAsyncLifetime, IDisposable
         Assert.Collection(buried.OrderBy(j => Array.IndexOf(hostile, j.Body)),
             j => Assert.StartsWith("target '../../etc' contains '/'", j.Reason, StringComparison.Ordinal),
             j => Assert.StartsWith("pkgname '../../../tmp/x' contains '/'", j.Reason, StringComparison.Ordinal),
-            j => Assert.Equal("status 'Pwned' is not an event status; events carry Building, Success, Failed", j.Reason));
+            j => Assert.Equal("status 'Pwned' is not an event status; events carry Building, Success, Failed, Canceled", j.Reason));
         var recorded = Assert.Single(await history.QueryAsync(BuildStatus.Success, null));
         Assert.Equal(("legacy", Target), (recorded.PkgName, recorded.Target));
         Assert.Equal("legacy", Assert.Single(mail.Emitted).PkgName);
