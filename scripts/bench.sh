@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # Benchmarks of BENCHMARKS.md, each measured against its baseline in the same run.
 #   ./scripts/bench.sh            all of them
-#   ./scripts/bench.sh e2e|queue|upload|notify|history|api|ui|remote [options of that benchmark]
+#   ./scripts/bench.sh e2e|queue|upload|notify|history|api|ui|remote|mass|growth [options of that benchmark]
 #   ./scripts/bench.sh remote [ITERATIONS]   client publish → job queued, against git + lookaside + rpmbuild -bs by hand
 #   ./scripts/bench.sh history [--builds 1000000] [--events 4000]   SQLite and PostgreSQL history
 #   ./scripts/bench.sh api [--builds 1000000] [--requests 300]      the web API on a SQLite history
 #   ./scripts/bench.sh ui [--builds 1000000] [--runs 30]   the dashboard's first paint in chromium
+#   ./scripts/bench.sh mass [--sizes 300,1000] [--workers 2]        mass rebuild against rpmbuild (xargs -P W) + one createrepo_c
+#   ./scripts/bench.sh growth [--sizes 0,5000,20000] [--iterations 5]  single build as the target grows to 20,000 packages
+# PREFIX=DIR installs the reimzul under test there instead of /usr/local.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 which=${1:-all}
@@ -21,6 +24,14 @@ fi
 if [[ $which == all || $which == e2e ]]; then
     echo "== submit to repodata, burst, start-up"
     dotnet run --project bench/Reimzul.Bench -c Release -- --reimzul "${PREFIX:-/usr/local}/bin/reimzul" "$@"
+fi
+if [[ $which == all || $which == mass ]]; then
+    echo "== mass rebuild: bulk submit to all listed, against bare rpmbuild + one createrepo_c"
+    dotnet run --project bench/Reimzul.Bench -c Release -- mass --reimzul "${PREFIX:-/usr/local}/bin/reimzul" "$@"
+fi
+if [[ $which == all || $which == growth ]]; then
+    echo "== growth: a single build into a target grown to 20,000 packages"
+    dotnet run --project bench/Reimzul.Bench -c Release -- growth --reimzul "${PREFIX:-/usr/local}/bin/reimzul" "$@"
 fi
 if [[ $which == all || $which == queue ]]; then
     echo "== queue: our beanstalkd client against fivebeans and a raw pipelined client"

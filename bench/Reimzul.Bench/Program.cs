@@ -7,6 +7,10 @@ using Reimzul.Tests.Support;
 
 // Submit-to-repodata latency of Reimzul against a bare rpmbuild + createrepo_c of the same
 // SRPMs, measured interleaved in one run; then a burst of SRPMs into one target.
+if (args.Length > 0 && args[0] is "mass" or "growth")
+{
+    return await MassBench.RunAsync(args);
+}
 var options = BenchOptions.Parse(args);
 var work = Path.Combine(Path.GetTempPath(), $"reimzul-bench-{Environment.ProcessId}");
 Directory.CreateDirectory(work);

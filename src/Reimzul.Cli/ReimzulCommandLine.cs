@@ -28,11 +28,13 @@ public static class ReimzulCommandLine
         root.Options.Add(common.Config);
         root.Options.Add(common.DataDir);
         root.Subcommands.Add(SubmitCommand.Create(common));
+        root.Subcommands.Add(ChainBuildCommand.Create(common));
         root.Subcommands.Add(UpCommand.Create(common));
         root.Subcommands.Add(RoleCommands.Worker(common));
         root.Subcommands.Add(RoleCommands.Notifier(common));
         root.Subcommands.Add(RoleCommands.RepogenWorker(common));
         root.Subcommands.Add(RoleCommands.Signer(common));
+        root.Subcommands.Add(RoleCommands.ChainWorker(common));
         root.Subcommands.Add(RoleCommands.Controller(common));
         root.Subcommands.Add(WebCommand.Create(common));
         root.Subcommands.Add(RoleCommands.Bstore(common));

@@ -34,7 +34,7 @@ public static class ControllerServer
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(queues);
         var (builder, auth, logger) = WebApps.Prepare(config, "controller", config.Controller.Http, "Reimzul.Web.Controller", loggerFactory);
-        var app = WebApps.Build(builder, logger, "this service serves GET and PUT /reimzul-incoming/NAME.src.rpm and POST /reimzul/submit");
+        var app = WebApps.Build(builder, logger, "this service serves GET and PUT /reimzul-incoming/NAME.src.rpm, POST /reimzul/submit and POST /reimzul/submit-bulk");
 
         var incoming = config.Paths.Incoming;
         Directory.CreateDirectory(incoming);
@@ -49,6 +49,7 @@ public static class ControllerServer
         }
         var git = new BuildRequests.GitSubmit(new GitToSrpm.GitSrpmMaker(config.Scm, config.Builder.RpmbuildPath, logger), core, logger);
         var submits = new SubmitEndpoint(core, config.Acl, git);
+        var bulkSubmits = new BulkSubmitEndpoint(core);
 
         var srpmRoute = RemoteProtocol.IncomingPrefix + "/{name}";
         app.MapMethods(srpmRoute, [HttpMethods.Get, HttpMethods.Head], (HttpContext context, string name) => Replies.GuardAsync(async () =>
@@ -85,6 +86,16 @@ public static class ControllerServer
             }
             var request = await Replies.ReadJsonAsync(context.Request, RemoteJsonContext.Default.SubmitRequest, cancellationToken);
             return await submits.SubmitAsync(request, submitter, cancellationToken);
+        }));
+        app.MapPost(RemoteProtocol.BulkSubmitPath, (HttpContext context, CancellationToken cancellationToken) => Replies.GuardAsync(async () =>
+        {
+            if (!auth.TryAuthenticate(context, out var submitter, out var refusal))
+            {
+                return refusal;
+            }
+            BulkSubmitEndpoint.AllowBody(context);
+            var request = await Replies.ReadJsonAsync(context.Request, RemoteJsonContext.Default.BulkSubmitRequest, cancellationToken);
+            return await bulkSubmits.SubmitAsync(request, submitter, cancellationToken);
         }));
 
         CancelEndpoint.Map(app, CancelRecords.Under(config.Paths.DataDir));

@@ -21,6 +21,9 @@ public static class RoleCommands
     public static Command Signer(CommonOptions common) => Role(common, "signer", Roles.Signer,
         "Consume tosign: copy the RPMs of finished non-scratch builds to bstore/tosign/<target>/. Run once.");
 
+    public static Command ChainWorker(CommonOptions common) => Role(common, "chain-worker", Roles.Chains,
+        "Consume chain: queue each group of a chain build once the group before it succeeded and is listed in repodata; stop a chain at a failure. Run once, where incoming, repo and history are local.");
+
     public static Command Controller(CommonOptions common) => Role(common, "controller", Roles.Controller, """
         Serve incoming SRPMs over HTTP(S) at /reimzul-incoming/NAME ([controller] port, default 11080) and accept
         SRPM uploads with submits from remote `reimzul submit` (authenticated by TLS client certificate or token).

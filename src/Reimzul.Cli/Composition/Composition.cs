@@ -3,6 +3,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Reimzul.Build;
 using Reimzul.Cancels;
+using Reimzul.Chains;
 using Reimzul.Config;
 using Reimzul.History;
 using Reimzul.HistoryStores;
@@ -14,6 +15,7 @@ using Reimzul.Repogen;
 using Reimzul.ResultStores;
 using Reimzul.Signing;
 using Reimzul.Srpms;
+using Reimzul.Submit;
 using Reimzul.Web;
 using Reimzul.Worker;
 
@@ -118,9 +120,10 @@ public static class Composition
                     cancelChecks: cancelChecks, liveLogs: liveLogs));
             }
         }
+        IHistoryStore? history = null;
         if (roles.HasFlag(Roles.Notifier))
         {
-            var history = await OpenHistoryAsync(config, cancellationToken);
+            history = await OpenHistoryAsync(config, cancellationToken);
             services.AddSingleton(history);
             await NotifierSinks.AddAsync(services, config, history, cancellationToken);
             services.AddHostedService<NotifierService>();
@@ -130,6 +133,36 @@ public static class Composition
             services.AddSingleton(sp => new RepoRegenerator(config.Paths, config.Repogen, sp.GetRequiredService<ProcessRunner>(), sp.GetRequiredService<ILoggerFactory>().CreateLogger<RepoRegenerator>()));
             services.AddSingleton(config.Repogen);
             services.AddHostedService<RepogenService>();
+        }
+        if (roles.HasFlag(Roles.Chains))
+        {
+            // The notifier's store when it runs here too, so one process holds one history connection.
+            var chainHistory = history;
+            if (chainHistory is null)
+            {
+                chainHistory = await OpenHistoryAsync(config, cancellationToken);
+                services.AddSingleton(chainHistory);
+            }
+            services.AddSingleton(sp => new ChainRunner(
+                BuildSubmitter.Create(config, sp.GetRequiredService<IJobQueueFactory>(), sp.GetRequiredService<ILoggerFactory>().CreateLogger<BuildSubmitter>()),
+                chainHistory, config.Paths.Repo, sp.GetRequiredService<IJobQueueFactory>(), sp.GetRequiredService<ILoggerFactory>().CreateLogger<ChainRunner>(),
+                sp.GetRequiredService<TimeProvider>()));
+            services.AddHostedService<ChainService>();
+        }
+        if (roles.HasFlag(Roles.Chains))
+        {
+            // The notifier's store when it runs here too, so one process holds one history connection.
+            var chainHistory = history;
+            if (chainHistory is null)
+            {
+                chainHistory = await OpenHistoryAsync(config, cancellationToken);
+                services.AddSingleton(chainHistory);
+            }
+            services.AddSingleton(sp => new ChainRunner(
+                BuildSubmitter.Create(config, sp.GetRequiredService<IJobQueueFactory>(), sp.GetRequiredService<ILoggerFactory>().CreateLogger<BuildSubmitter>()),
+                chainHistory, config.Paths.Repo, sp.GetRequiredService<IJobQueueFactory>(), sp.GetRequiredService<ILoggerFactory>().CreateLogger<ChainRunner>(),
+                sp.GetRequiredService<TimeProvider>()));
+            services.AddHostedService<ChainService>();
         }
         if (roles.HasFlag(Roles.Controller))
         {
@@ -190,6 +223,9 @@ public enum Roles
     /// <summary>Remote builds from git, requested over MQTT (<c>reimzul mqtt-sub</c>).</summary>
     MqttSub = 128,
 
+    /// <summary>Chain builds (<c>chain-build</c>, <c>submit --after</c>): queues each group once the one before is in repodata.</summary>
+    Chains = 256,
+
     /// <summary>What <c>reimzul up</c> runs: one machine needs no HTTP services.</summary>
-    All = Worker | Notifier | Repogen | Signer,
+    All = Worker | Notifier | Repogen | Signer | Chains,
 }

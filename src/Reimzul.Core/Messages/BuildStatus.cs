@@ -8,9 +8,10 @@ public static class BuildStatus
     public const string Failed = "Failed";
 
     /// <summary>
-    /// A build stopped or removed by an operator (<c>reimzul cancel</c>, the API). Like a result it ends the build (its
-    /// Building record becomes Done), but it never becomes <c>latest_build</c>: a canceled build produced nothing, so the
-    /// package's last real result stays the latest.
+    /// A build stopped or removed by an operator (<c>reimzul cancel</c>, the API), or never built because a chain stopped
+    /// before its group when a build before it failed (announced by the chain role; the reason says which). Like a result
+    /// it ends the build (its Building record becomes Done), but it never becomes <c>latest_build</c>: a canceled build
+    /// produced nothing, so the package's last real result stays the latest.
     /// </summary>
     public const string Canceled = "Canceled";
 

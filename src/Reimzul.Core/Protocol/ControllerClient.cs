@@ -130,6 +130,16 @@ public sealed class ControllerClient : ServiceClient
         return await RemoteResponses.ReadAsync(response, RemoteJsonContext.Default.SubmitResult, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>Queues the builds of many SRPMs already in the controller's incoming dir, all or none.</summary>
+    /// <exception cref="RemoteServiceException">The controller refused the request (the message names each bad SRPM).</exception>
+    public async Task<BulkSubmitResult> SubmitBulkAsync(BulkSubmitRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        using var timeout = Timeout(RequestTimeout, cancellationToken);
+        using var response = await Http.PostAsJsonAsync(RemoteProtocol.BulkSubmitPath.TrimStart('/'), request, RemoteJsonContext.Default.BulkSubmitRequest, timeout.Token).ConfigureAwait(false);
+        return await RemoteResponses.ReadAsync(response, RemoteJsonContext.Default.BulkSubmitResult, cancellationToken).ConfigureAwait(false);
+    }
+
     private static async Task<string> CopyHashingAsync(Stream source, Stream destination, CancellationToken cancellationToken)
     {
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);

@@ -106,6 +106,34 @@ public sealed record SubmitRequest
     [JsonPropertyName("sources_dir")] public string? SourcesDir { get; init; }
 }
 
+/// <summary>
+/// A remote bulk submit (<c>reimzul submit</c> with many SRPMs): the SRPMs are already in the controller's incoming
+/// dir; all are checked before any is queued, and all go to one arch and target with the same options.
+/// </summary>
+public sealed record BulkSubmitRequest
+{
+    [JsonPropertyName("srpms")] public IReadOnlyList<string> Srpms { get; init; } = [];
+
+    /// <summary>One per SRPM, in order: the builds' ids and idempotency keys, as <see cref="SubmitRequest.BuildId"/>. Optional.</summary>
+    [JsonPropertyName("build_ids")] public IReadOnlyList<string>? BuildIds { get; init; }
+
+    [JsonPropertyName("arch")] public string Arch { get; init; } = "";
+    [JsonPropertyName("target")] public string Target { get; init; } = "";
+    [JsonPropertyName("disttag")] public string Disttag { get; init; } = "";
+    [JsonPropertyName("scratch")] public bool Scratch { get; init; }
+    [JsonPropertyName("now")] public bool Now { get; init; }
+    [JsonPropertyName("replace")] public bool? Replace { get; init; }
+
+    /// <summary>True: below every ordinary build (<c>--background</c>). Optional.</summary>
+    [JsonPropertyName("background")] public bool? Background { get; init; }
+}
+
+/// <summary>The receipts of a <see cref="BulkSubmitRequest"/>, in its order.</summary>
+public sealed record BulkSubmitResult
+{
+    [JsonPropertyName("builds")] public IReadOnlyList<SubmitResult> Builds { get; init; } = [];
+}
+
 public sealed record SubmitResult
 {
     [JsonPropertyName("job_id")] public long JobId { get; init; }
@@ -145,6 +173,8 @@ public sealed record ErrorBody([property: JsonPropertyName("error")] string Erro
 [JsonSerializable(typeof(TimestampResult))]
 [JsonSerializable(typeof(SubmitRequest))]
 [JsonSerializable(typeof(SubmitResult))]
+[JsonSerializable(typeof(BulkSubmitRequest))]
+[JsonSerializable(typeof(BulkSubmitResult))]
 [JsonSerializable(typeof(SrpmUploadResult))]
 [JsonSerializable(typeof(ErrorBody))]
 public sealed partial class RemoteJsonContext : JsonSerializerContext

@@ -12,6 +12,9 @@ public static class RemoteProtocol
     /// <summary><c>POST</c> a <see cref="SubmitRequest"/>.</summary>
     public const string SubmitPath = "/reimzul/submit";
 
+    /// <summary><c>POST</c> a <see cref="BulkSubmitRequest"/>: many SRPMs, all checked before any is queued.</summary>
+    public const string BulkSubmitPath = "/reimzul/submit-bulk";
+
     /// <summary>The repo tree, read-only: <c>/bstore/repo/TARGET/...</c>.</summary>
     public const string RepoPrefix = "/bstore/repo";
 

@@ -13,8 +13,9 @@ namespace Reimzul.Repogen;
 /// made durable by the regenerator and deleted at once, while one runner regenerates every dirty
 /// target. With nothing left to build, a request runs at once (a single build is in the repo as
 /// soon as possible); while builds are still queued, requests gather for up to
-/// <see cref="RepogenOptions.CoalesceMaxDelay"/>, so a burst of builds costs a few createrepo_c
-/// runs, not one per build. No request is ever skipped.
+/// <see cref="RepogenOptions.CoalesceMaxDelay"/>, or ten times as long as the last pass of createrepo_c runs took
+/// (at most a minute), so a burst of builds costs a few createrepo_c runs, not one per build, and on a big repo
+/// createrepo_c takes at most about a tenth of the machine while builders wait for it. No request is ever skipped.
 /// </summary>
 public sealed class RepogenService(
     IJobQueueFactory queues,
@@ -27,6 +28,11 @@ public sealed class RepogenService(
     private readonly Channel<bool> _dirty = Channel.CreateBounded<bool>(
         new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true });
     private static readonly TimeSpan GatherPoll = TimeSpan.FromMilliseconds(200);
+
+    // While builds are queued, each pass of runs is followed by at least this many times its own length of gathering.
+    private const int GatherPerRunTime = 10;
+    private static readonly TimeSpan GatherCap = TimeSpan.FromMinutes(1);
+    private TimeSpan _lastPass;
     private IQueueAdmin? _stats;
 
     protected override IReadOnlyCollection<string> WatchedTubes { get; } = [Tubes.Createrepo];
@@ -73,7 +79,10 @@ public sealed class RepogenService(
                 Drain();
                 await GatherWhileBuildsAreQueuedAsync(stoppingToken);
                 var failed = false;
-                foreach (var report in await regenerator.RunAllPendingAsync(stoppingToken))
+                var started = Time.GetTimestamp();
+                var reports = await regenerator.RunAllPendingAsync(stoppingToken);
+                _lastPass = Time.GetElapsedTime(started);
+                foreach (var report in reports)
                 {
                     if (report.Failures > 0)
                     {
@@ -103,7 +112,9 @@ public sealed class RepogenService(
     private async Task GatherWhileBuildsAreQueuedAsync(CancellationToken stoppingToken)
     {
         var started = Time.GetUtcNow();
-        while (Time.GetUtcNow() - started < options.CoalesceMaxDelay && await BuildsQueuedAsync(stoppingToken))
+        var longest = TimeSpan.FromTicks(Math.Max(options.CoalesceMaxDelay.Ticks, GatherCap.Ticks));
+        var gather = TimeSpan.FromTicks(Math.Clamp(_lastPass.Ticks * GatherPerRunTime, options.CoalesceMaxDelay.Ticks, longest.Ticks));
+        while (Time.GetUtcNow() - started < gather && await BuildsQueuedAsync(stoppingToken))
         {
             await Task.Delay(GatherPoll, Time, stoppingToken);
             Drain();

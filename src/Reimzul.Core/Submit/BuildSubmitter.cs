@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Reimzul.Config;
+using Reimzul.Files;
 using Reimzul.Messages;
 using Reimzul.Queue;
 using Reimzul.Validation;
@@ -17,6 +18,7 @@ public sealed class BuildSubmitter
     private readonly TimeSpan _ttr;
     private readonly ILogger _logger;
     private readonly SubmitRecords _records;
+    private readonly FairShare _fairShare;
     private readonly string _incomingShownAs;
 
     // Submits of one key run one at a time, so a retry that arrives while the first is still putting waits for its
@@ -27,7 +29,8 @@ public sealed class BuildSubmitter
     /// <param name="ttr">The time to run of a build job (<c>[builder] ttr</c>).</param>
     /// <param name="incomingShownAs">How messages name the incoming dir; its path by default. A service answering
     /// remote submitters says less: the server's layout is none of their business.</param>
-    public BuildSubmitter(string incoming, IJobQueueFactory queues, TimeSpan ttr, ILogger? logger = null, string? incomingShownAs = null)
+    /// <param name="fairShareDir">Where fair share keeps what each submitter last queued; <c>fair-share/</c> next to incoming by default.</param>
+    public BuildSubmitter(string incoming, IJobQueueFactory queues, TimeSpan ttr, ILogger? logger = null, string? incomingShownAs = null, string? fairShareDir = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(incoming);
         ArgumentNullException.ThrowIfNull(queues);
@@ -37,6 +40,7 @@ public sealed class BuildSubmitter
         _ttr = ttr;
         _logger = logger ?? NullLogger.Instance;
         _records = new SubmitRecords(Path.Combine(incoming, SubmitRecords.DirectoryName));
+        _fairShare = new FairShare(fairShareDir ?? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(incoming)) ?? incoming, FairShare.DirectoryName), _logger);
     }
 
     /// <summary>How long the controller remembers a build id used as a key (<see cref="PruneKeys"/>).</summary>
@@ -46,7 +50,7 @@ public sealed class BuildSubmitter
     public static BuildSubmitter Create(ReimzulConfig config, IJobQueueFactory queues, ILogger? logger = null, string? incomingShownAs = null)
     {
         ArgumentNullException.ThrowIfNull(config);
-        return new BuildSubmitter(config.Paths.Incoming, queues, config.Builder.JobTtr, logger, incomingShownAs);
+        return new BuildSubmitter(config.Paths.Incoming, queues, config.Builder.JobTtr, logger, incomingShownAs, Path.Combine(config.Paths.DataDir, FairShare.DirectoryName));
     }
 
     public string Incoming { get; }
@@ -112,6 +116,118 @@ public sealed class BuildSubmitter
         }
     }
 
+    /// <summary>
+    /// The checks of <see cref="SubmitManyAsync"/>, without queuing: every order, its SRPM in incoming included; refuses
+    /// with every problem found.
+    /// </summary>
+    /// <exception cref="SubmitRefusedException">An order or key is wrong.</exception>
+    public void CheckMany(IReadOnlyList<SubmitOrder> orders, IReadOnlyList<string>? buildIds)
+    {
+        ArgumentNullException.ThrowIfNull(orders);
+        SubmitChecks.Check(orders.Count > 0, "no SRPM to submit");
+        SubmitChecks.Check(buildIds is null || buildIds.Count == orders.Count, $"{buildIds?.Count} build ids for {orders.Count} SRPMs: give one per SRPM, or none");
+        SubmitChecks.ArchTargetAndDisttag(orders[0]);
+        var tube = Arches.BuildTube(orders[0].Arch);
+        var priority = Tubes.BuildPriority(orders[0].Now, orders[0].Background);
+        var problems = new List<string>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var seenKeys = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < orders.Count; i++)
+        {
+            var order = orders[i];
+            try
+            {
+                SubmitChecks.ArchTargetAndDisttag(order);
+                SubmitChecks.Check(Arches.BuildTube(order.Arch) == tube && Tubes.BuildPriority(order.Now, order.Background) == priority,
+                    $"SRPM '{order.Srpm}' goes to another build queue or priority than the first; one bulk submit is for one arch and priority");
+                SubmitChecks.Name(order.Srpm);
+                SubmitChecks.Check(seen.Add(order.Srpm + "\n" + order.Target), $"SRPM '{order.Srpm}' is given twice");
+                if (buildIds is not null)
+                {
+                    SubmitChecks.Check(SubmitRecords.IsValidKey(buildIds[i]), $"build id {Printable.Quote(buildIds[i])} is not 32 lower-case hex digits");
+                    SubmitChecks.Check(seenKeys.Add(buildIds[i]), $"build id {buildIds[i]} is given twice");
+                }
+                CheckSrpm(order);
+            }
+            catch (SubmitRefusedException ex)
+            {
+                problems.Add(ex.Message);
+            }
+        }
+        if (problems.Count > 0)
+        {
+            var shown = problems.Take(20).ToList();
+            var more = problems.Count > shown.Count ? $"\n  ... and {problems.Count - shown.Count} more" : "";
+            throw new SubmitRefusedException($"nothing was queued: {problems.Count} of {orders.Count} SRPMs cannot be submitted:\n  {string.Join("\n  ", shown)}{more}");
+        }
+    }
+
+    /// <summary>Whether <paramref name="buildId"/> was used as a key of a submit here (queued, or being queued).</summary>
+    public bool IsKnownBuildId(string buildId) => SubmitRecords.IsValidKey(buildId) && _records.Read(buildId) is not null;
+
+    /// <summary>
+    /// Bulk submit: checks every order first and queues nothing when one is wrong (the message names each bad one), then
+    /// queues them all in one put (one transaction on the embedded queue). All orders go to one arch and priority.
+    /// With <paramref name="buildIds"/> (one per order), each is the build's id and idempotency key as in
+    /// <see cref="SubmitAsync(SubmitOrder, string, string?, CancellationToken)"/>: a repeat of the whole bulk with the
+    /// same keys gets the first receipts; a bulk whose keys were only partly used before is refused.
+    /// </summary>
+    /// <exception cref="SubmitRefusedException">An order or key is wrong; nothing was queued.</exception>
+    /// <exception cref="SubmitConflictException">Keys used before for other orders, or by a submit of which only some keys were queued.</exception>
+    /// <exception cref="SubmitUnavailableException">The queue cannot be reached.</exception>
+    public async Task<IReadOnlyList<SubmitReceipt>> SubmitManyAsync(IReadOnlyList<SubmitOrder> orders, string submitter, IReadOnlyList<string>? buildIds, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(orders);
+        ArgumentNullException.ThrowIfNull(submitter);
+        CheckMany(orders, buildIds);
+        if (buildIds is null)
+        {
+            return await SubmitNewAsync(orders, submitter, null, ct);
+        }
+        // Every stripe, taken in order: a bulk's keys fall in any of them, and a single submit takes only one.
+        var taken = 0;
+        try
+        {
+            for (; taken < _keyLocks.Length; taken++)
+            {
+                await _keyLocks[taken].WaitAsync(ct);
+            }
+            var records = buildIds.Select(_records.Read).ToList();
+            if (records.All(r => r is not null))
+            {
+                return [.. records.Select((r, i) => Repeat(r!, orders[i], submitter, buildIds[i]))];
+            }
+            if (records.Any(r => r is not null))
+            {
+                throw new SubmitConflictException($"{records.Count(r => r is not null)} of the {orders.Count} build ids were used before (e.g. {buildIds[records.FindIndex(r => r is not null)]}); submit the whole bulk again with new build ids, leaving out the SRPMs already queued");
+            }
+            try
+            {
+                for (var i = 0; i < orders.Count; i++)
+                {
+                    _records.Write(buildIds[i], SubmitRecord.For(orders[i], submitter));
+                }
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                foreach (var key in buildIds)
+                {
+                    DurableFiles.TryDelete(Path.Combine(_records.Directory, key + ".json"));
+                }
+                _logger.LogError(ex, "cannot record build ids in {Dir}: {Message}", _records.Directory, ex.Message);
+                throw new SubmitUnavailableException($"the controller cannot record build ids: {ex.Message}", ex);
+            }
+            return await SubmitNewAsync(orders, submitter, buildIds, ct);
+        }
+        finally
+        {
+            for (var i = 0; i < taken; i++)
+            {
+                _keyLocks[i].Release();
+            }
+        }
+    }
+
     private SubmitReceipt Repeat(SubmitRecord record, SubmitOrder order, string submitter, string buildId)
     {
         if (record.Submitter != submitter && record.State == SubmitRecord.Queued)
@@ -141,21 +257,48 @@ public sealed class BuildSubmitter
 
     private async Task<SubmitReceipt> SubmitNewAsync(SubmitOrder order, string submitter, string? key, CancellationToken ct)
     {
-        var job = BuildJob.Submitted(order.Srpm, order.Arch, order.Target, order.Disttag, order.Scratch, submitter, order.Replace) with { OnlyArches = order.OnlyArches };
-        if (key is not null)
+        var receipts = await SubmitNewAsync([order], submitter, key is null ? null : [key], ct);
+        return receipts[0];
+    }
+
+    /// <summary>Queues the jobs of <paramref name="orders"/> (checked, one tube and priority), in one put.</summary>
+    private async Task<IReadOnlyList<SubmitReceipt>> SubmitNewAsync(IReadOnlyList<SubmitOrder> orders, string submitter, IReadOnlyList<string>? keys, CancellationToken ct)
+    {
+        var jobs = new BuildJob[orders.Count];
+        for (var i = 0; i < orders.Count; i++)
         {
-            job = job with { BuildId = key };
+            var order = orders[i];
+            jobs[i] = BuildJob.Submitted(order.Srpm, order.Arch, order.Target, order.Disttag, order.Scratch, submitter, order.Replace)
+                with { OnlyArches = order.OnlyArches };
+            if (keys is not null)
+            {
+                jobs[i] = jobs[i] with { BuildId = keys[i] };
+            }
         }
-        var tube = Arches.BuildTube(job.Arch);
-        var priority = Tubes.BuildPriority(order.Now);
-        var id = await PutAsync(job, tube, priority, key, ct);
-        if (key is not null)
+        var tube = Arches.BuildTube(jobs[0].Arch);
+        var basePriority = Tubes.BuildPriority(orders[0].Now, orders[0].Background);
+        var (ids, priorities) = await PutAsync(jobs, tube, basePriority, submitter, keys, ct);
+        var receipts = new SubmitReceipt[jobs.Length];
+        for (var i = 0; i < jobs.Length; i++)
         {
-            Record(key, SubmitRecord.For(order, submitter) with { State = SubmitRecord.Queued, JobId = id, Tube = tube, Priority = priority });
+            var job = jobs[i];
+            if (keys is not null)
+            {
+                Record(keys[i], SubmitRecord.For(orders[i], submitter) with { State = SubmitRecord.Queued, JobId = ids[i], Tube = tube, Priority = priorities[i] });
+            }
+            receipts[i] = new SubmitReceipt(ids[i], job.BuildId ?? "", tube, priorities[i], job.Srpm, job.Target, job.Scratch, submitter);
         }
-        _logger.LogInformation("Submitted SRPM {Srpm} to build queue {Tube} for target {Target} (scratch: {Scratch}) by {Submitter}: job id {Id}, build id {BuildId}, priority {Priority}",
-            job.Srpm, tube, job.Target, job.Scratch, submitter, id, job.BuildId, priority);
-        return new SubmitReceipt(id, job.BuildId ?? "", tube, priority, job.Srpm, job.Target, job.Scratch, submitter);
+        if (jobs.Length == 1)
+        {
+            _logger.LogInformation("Submitted SRPM {Srpm} to build queue {Tube} for target {Target} (scratch: {Scratch}) by {Submitter}: job id {Id}, build id {BuildId}, priority {Priority}",
+                jobs[0].Srpm, tube, jobs[0].Target, jobs[0].Scratch, submitter, ids[0], jobs[0].BuildId, priorities[0]);
+        }
+        else
+        {
+            _logger.LogInformation("Submitted {Count} SRPMs to build queue {Tube} for target {Target} (scratch: {Scratch}) by {Submitter}: job ids {First}…{Last}, priorities {FirstPriority}…{LastPriority}",
+                jobs.Length, tube, jobs[0].Target, jobs[0].Scratch, submitter, ids[0], ids[^1], priorities[0], priorities[^1]);
+        }
+        return receipts;
     }
 
     // The job is in: a record that stays pending would make a repeat "unknown", so this is logged, not thrown.
@@ -173,10 +316,11 @@ public sealed class BuildSubmitter
         }
     }
 
-    // The only place that opens the queue: a session per submit, closed once the job is in. With a key, a failure to
-    // open the session forgets the pending record (nothing can have been sent), while a failed put keeps it: the job
+    // The only place that opens the queue: a session per submit, closed once the jobs are in. With keys, a failure to
+    // open the session forgets the pending records (nothing can have been sent), while a failed put keeps them: the jobs
     // may be in.
-    private async Task<long> PutAsync(BuildJob job, string tube, uint priority, string? key, CancellationToken ct)
+    private async Task<(IReadOnlyList<long> Ids, IReadOnlyList<uint> Priorities)> PutAsync(
+        BuildJob[] jobs, string tube, uint basePriority, string submitter, IReadOnlyList<string>? keys, CancellationToken ct)
     {
         IJobProducer queue;
         try
@@ -185,7 +329,7 @@ public sealed class BuildSubmitter
         }
         catch (Exception ex)
         {
-            if (key is not null)
+            foreach (var key in keys ?? [])
             {
                 _records.Delete(key);
             }
@@ -193,24 +337,34 @@ public sealed class BuildSubmitter
             {
                 throw;
             }
-            throw Unavailable(job, ex);
+            throw Unavailable(jobs, ex);
         }
         await using (queue)
         {
             try
             {
-                return await queue.PutAsync(tube, MessageJson.Serialize(job), priority, TimeSpan.Zero, _ttr, ct);
+                return await _fairShare.PlaceAsync(queue, tube, basePriority, submitter, jobs.Length, async priorities =>
+                {
+                    if (jobs.Length == 1)
+                    {
+                        return ((IReadOnlyList<long>)[await queue.PutAsync(tube, MessageJson.Serialize(jobs[0]), priorities[0], TimeSpan.Zero, _ttr, ct)], priorities);
+                    }
+                    var puts = jobs.Select((job, i) => new JobToPut(tube, MessageJson.Serialize(job), priorities[i], TimeSpan.Zero, _ttr)).ToList();
+                    return (await queue.PutManyAsync(puts, ct), priorities);
+                }, ct);
             }
             catch (Exception ex) when (!ct.IsCancellationRequested)
             {
-                throw Unavailable(job, ex);
+                throw Unavailable(jobs, ex);
             }
         }
     }
 
-    private SubmitUnavailableException Unavailable(BuildJob job, Exception ex)
+    private SubmitUnavailableException Unavailable(BuildJob[] jobs, Exception ex)
     {
-        _logger.LogError(ex, "could not queue {Srpm} for {Target} by {Submitter} (build id {BuildId}): {Message}", job.Srpm, job.Target, job.Submitter, job.BuildId, ex.Message);
+        var job = jobs[0];
+        var what = jobs.Length == 1 ? job.Srpm : $"{jobs.Length} SRPMs ({job.Srpm}, ...)";
+        _logger.LogError(ex, "could not queue {What} for {Target} by {Submitter} (build id {BuildId}): {Message}", what, job.Target, job.Submitter, job.BuildId, ex.Message);
         return new SubmitUnavailableException($"the build queue is unavailable: {ex.Message}", ex);
     }
 }

@@ -20,6 +20,11 @@ public sealed class ControllerSubmitter(ControllerClient controller, RetryPolicy
     public async Task<SubmitReceipt> SubmitAsync(SubmitOrder order, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(order);
+        if (order.Background)
+        {
+            // The single submit's request has no background field; a bulk of one carries it.
+            return (await SubmitManyAsync([order], ct))[0];
+        }
         string name;
         try
         {
@@ -64,6 +69,70 @@ public sealed class ControllerSubmitter(ControllerClient controller, RetryPolicy
                 (ex, decision) => GiveUp(ex, decision, request, maybeSent, ct),
                 ct);
             return new SubmitReceipt(result.JobId, result.BuildId, result.Tube, result.Priority, result.Srpm, result.Target, result.Scratch, result.Submitter);
+        }
+        catch (Exception ex) when (Translate(ex, ct) is { } translated)
+        {
+            throw translated;
+        }
+    }
+
+    public async Task<IReadOnlyList<SubmitReceipt>> SubmitManyAsync(IReadOnlyList<SubmitOrder> orders, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(orders);
+        SubmitChecks.LocalFiles(orders);
+        var names = new List<string>(orders.Count);
+        try
+        {
+            foreach (var order in orders)
+            {
+                names.Add(order.SrpmIsLocalFile() ? (await controller.UploadSrpmAsync(order.Srpm, ct)).Srpm : order.Srpm);
+            }
+        }
+        catch (Exception ex) when (Translate(ex, ct) is { } translated)
+        {
+            throw translated;
+        }
+        var first = orders[0];
+        var request = new BulkSubmitRequest
+        {
+            Srpms = names,
+            BuildIds = [.. names.Select(_ => BuildIds.New())],
+            Arch = first.Arch,
+            Target = first.Target,
+            Disttag = first.Disttag,
+            Scratch = first.Scratch,
+            Now = first.Now,
+            Replace = first.Replace ? true : null,
+            Background = first.Background ? true : null,
+        };
+        var maybeSent = false;
+        var schedule = (retry ?? DefaultRetry).Start(time ?? TimeProvider.System);
+        try
+        {
+            var result = await schedule.RunAsync(
+                async token =>
+                {
+                    try
+                    {
+                        return await controller.SubmitBulkAsync(request, token);
+                    }
+                    catch (Exception ex) when (IsTransient(ex, ct))
+                    {
+                        maybeSent |= !NeverSent(ex);
+                        throw;
+                    }
+                },
+                ex => IsTransient(ex, ct),
+                (_, _) => { },
+                (ex, decision) =>
+                {
+                    var failure = Translate(ex, ct) ?? ex;
+                    return maybeSent
+                        ? new SubmitUnavailableException($"{failure.Message}; the controller did not confirm the bulk submit ({decision.GiveUpReason}), so its {names.Count} builds (build ids {request.BuildIds[0]}, ...) may or may not be queued: look for them in the build history before submitting again", ex)
+                        : failure;
+                },
+                ct);
+            return [.. result.Builds.Select(b => new SubmitReceipt(b.JobId, b.BuildId, b.Tube, b.Priority, b.Srpm, b.Target, b.Scratch, b.Submitter))];
         }
         catch (Exception ex) when (Translate(ex, ct) is { } translated)
         {

@@ -20,6 +20,31 @@ public sealed class LocalSubmitter(BuildSubmitter core, string submitter) : ISub
         return await core.SubmitAsync(order, submitter, ct);
     }
 
+    public async Task<IReadOnlyList<SubmitReceipt>> SubmitManyAsync(IReadOnlyList<SubmitOrder> orders, CancellationToken ct)
+    {
+        var placed = await PlaceAllAsync(orders, ct);
+        return await core.SubmitManyAsync(placed, submitter, null, ct);
+    }
+
+    /// <summary>
+    /// Checks every order, copies the local files among them into incoming and checks them there; returns the orders
+    /// naming their SRPMs in incoming. Queues nothing (a chain build queues its groups later).
+    /// </summary>
+    /// <exception cref="SubmitRefusedException">An order is wrong; nothing new was placed for a bad local file.</exception>
+    public async Task<IReadOnlyList<SubmitOrder>> PlaceAllAsync(IReadOnlyList<SubmitOrder> orders, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(orders);
+        // Every file checked before one is placed: a refused bulk leaves nothing new in incoming.
+        SubmitChecks.LocalFiles(orders);
+        var placed = new List<SubmitOrder>(orders.Count);
+        foreach (var order in orders)
+        {
+            placed.Add(order.SrpmIsLocalFile() ? order with { Srpm = await PlaceAsync(order.Srpm, ct) } : order);
+        }
+        core.CheckMany(placed, null);
+        return placed;
+    }
+
     /// <summary>Copies the SRPM at <paramref name="path"/> into incoming under its file name; returns that name.</summary>
     private async Task<string> PlaceAsync(string path, CancellationToken ct)
     {

@@ -49,6 +49,36 @@ internal static class SubmitChecks
         }
     }
 
+    /// <summary>
+    /// Checks every local file among <paramref name="orders"/> (and the options of the first) before anything is placed
+    /// or sent; refuses with every problem found, so the submitter fixes them all in one go.
+    /// </summary>
+    public static void LocalFiles(IReadOnlyList<SubmitOrder> orders)
+    {
+        Check(orders.Count > 0, "no SRPM to submit");
+        ArchTargetAndDisttag(orders[0]);
+        var problems = new List<string>();
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var order in orders)
+        {
+            try
+            {
+                var name = order.SrpmIsLocalFile() ? LocalFile(order.Srpm) : order.Srpm;
+                Check(names.Add(name), $"SRPM '{order.Srpm}': an SRPM named {name} is given twice");
+            }
+            catch (SubmitRefusedException ex)
+            {
+                problems.Add(ex.Message);
+            }
+        }
+        if (problems.Count > 0)
+        {
+            var shown = problems.Take(20).ToList();
+            var more = problems.Count > shown.Count ? $"\n  ... and {problems.Count - shown.Count} more" : "";
+            throw new SubmitRefusedException($"nothing was queued: {problems.Count} of {orders.Count} SRPMs cannot be submitted:\n  {string.Join("\n  ", shown)}{more}");
+        }
+    }
+
     public static void Check(bool condition, string message)
     {
         if (!condition)

@@ -9,7 +9,8 @@ namespace Reimzul.Submit;
 /// <param name="Now">Put the job ahead of the queued ones.</param>
 /// <param name="Replace">Replace the build that publishes the same packages in the target (it leaves the repo);
 /// without it such a build ends Failed, as a target never lists a package twice.</param>
-public sealed record SubmitOrder(string Srpm, string Arch, string Target, string Disttag, bool Scratch, bool Now, bool Replace = false)
+/// <param name="Background">Put the job below every ordinary build (a mass rebuild that must not hold up anyone's single build).</param>
+public sealed record SubmitOrder(string Srpm, string Arch, string Target, string Disttag, bool Scratch, bool Now, bool Replace = false, bool Background = false)
 {
     /// <summary>Only these arches of the build's chain (a resubmit of its failed arches); null: all of them.</summary>
     public IReadOnlyList<string>? OnlyArches { get; init; }

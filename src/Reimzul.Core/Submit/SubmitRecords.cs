@@ -102,6 +102,7 @@ internal sealed record SubmitRecord
     [JsonPropertyName("disttag")] public string Disttag { get; init; } = "";
     [JsonPropertyName("scratch")] public bool Scratch { get; init; }
     [JsonPropertyName("now")] public bool Now { get; init; }
+    [JsonPropertyName("background")] public bool Background { get; init; }
     [JsonPropertyName("submitter")] public string Submitter { get; init; } = "";
     [JsonPropertyName("job_id")] public long JobId { get; init; }
     [JsonPropertyName("tube")] public string Tube { get; init; } = "";
@@ -115,11 +116,12 @@ internal sealed record SubmitRecord
         Disttag = order.Disttag,
         Scratch = order.Scratch,
         Now = order.Now,
+        Background = order.Background,
         Submitter = submitter,
     };
 
     public bool IsFor(SubmitOrder order, string submitter) =>
-        (Srpm, Arch, Target, Disttag, Scratch, Now, Submitter) == (order.Srpm, order.Arch, order.Target, order.Disttag, order.Scratch, order.Now, submitter);
+        (Srpm, Arch, Target, Disttag, Scratch, Now, Background, Submitter) == (order.Srpm, order.Arch, order.Target, order.Disttag, order.Scratch, order.Now, order.Background, submitter);
 }
 
 [JsonSourceGenerationOptions(WriteIndented = true)]

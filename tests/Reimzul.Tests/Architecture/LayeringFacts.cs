@@ -56,6 +56,8 @@ public sealed class LayeringFacts
         new("Reimzul.Signing", 4),
         new("Reimzul.Submit", 4),
         new("Reimzul.Status", 4),
+        // Chain builds: a role that queues each group through Submit's one submit path, so the checks stay in one place.
+        new("Reimzul.Chains", 4, Uses: ["Reimzul.Submit"]),
 
         // L5 adapters: implement the roles' ports (Worker.IResultStore, Worker.ISrpmSource).
         new("Reimzul.ResultStores", 5),

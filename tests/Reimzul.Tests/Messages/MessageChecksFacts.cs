@@ -86,7 +86,7 @@ public sealed class MessageChecksFacts
     [InlineData("pkgname", "..", "pkgname '..' is not allowed")]
     [InlineData("evr", "../1.0-1", "evr '../1.0-1' contains '/'")]
     [InlineData("srpm", "../legacy-1.0-1.src.rpm", "SRPM file name '../legacy-1.0-1.src.rpm' contains '/'")]
-    [InlineData("status", "Pwned", "status 'Pwned' is not an event status; events carry Building, Success, Failed")]
+    [InlineData("status", "Pwned", "status 'Pwned' is not an event status; events carry Building, Success, Failed, Canceled")]
     [InlineData("status", "Done", "status 'Done' is not an event status")]
     [InlineData("status", "success", "status 'success' is not an event status")]
     [InlineData("timestamp", "2017112315460", "timestamp '2017112315460' is not a time as %Y%m%d%H%M%S")]

@@ -36,10 +36,10 @@ public sealed class SubmitSite : IDisposable
     }
 
     /// <summary>As <see cref="PutInIncoming"/>, unless a file of that name is there already.</summary>
-    public string PutInIncomingOnce(string path)
+    public string PutInIncomingOnce(string path, string? name = null)
     {
-        var name = Path.GetFileName(path);
-        return File.Exists(Path.Combine(Incoming, name)) ? name : PutInIncoming(path);
+        name ??= Path.GetFileName(path);
+        return File.Exists(Path.Combine(Incoming, name)) ? name : PutInIncoming(path, name);
     }
 
     /// <summary>What the incoming dir holds, hidden temp files included; nothing when it does not exist.</summary>

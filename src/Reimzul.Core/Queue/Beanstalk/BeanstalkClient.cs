@@ -299,6 +299,25 @@ public sealed class BeanstalkClient : IAsyncDisposable
         return new BeanstalkJob(id, body);
     }
 
+    /// <summary><c>peek-ready</c> on the used tube: the job a reserve would get next (lowest priority, then id); null when none is ready.</summary>
+    public async Task<BeanstalkJob?> PeekReadyAsync(CancellationToken cancellationToken = default)
+    {
+        await EnterAsync(cancellationToken);
+        Command("peek-ready"u8);
+        var line = await SendAndReadLineAsync();
+        if (Reply.Is(line.Span, "NOT_FOUND"u8))
+        {
+            return null;
+        }
+        if (!Reply.TryJob(line.Span, "FOUND "u8, out var id, out var length))
+        {
+            throw Unexpected("peek-ready", line.Span);
+        }
+        var body = await ReadBodyAsync(length);
+        _connection.ReplyReceived();
+        return new BeanstalkJob(id, body);
+    }
+
     /// <summary><c>stats-tube</c>: the tube's figures by name; null when the tube does not exist.</summary>
     public async Task<IReadOnlyDictionary<string, string>?> StatsTubeAsync(string tube, CancellationToken cancellationToken = default)
     {

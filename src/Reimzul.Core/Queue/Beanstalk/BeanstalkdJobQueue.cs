@@ -71,6 +71,29 @@ public sealed class BeanstalkdJobQueue : IJobProducer, IJobConsumer, IQueueAdmin
         }, cancellationToken);
     }
 
+    public Task<uint?> NextReadyPriorityAsync(string tube, CancellationToken cancellationToken = default)
+    {
+        JobLimits.CheckTube(tube);
+        return RunAsync(async client =>
+        {
+            await client.UseAsync(tube, cancellationToken);
+            // The job peeked may be reserved before its figures are read: then look at the next one.
+            for (var attempt = 0; attempt < 5; attempt++)
+            {
+                if (await client.PeekReadyAsync(cancellationToken) is not { } job)
+                {
+                    return (uint?)null;
+                }
+                var stats = await client.StatsJobAsync(job.Id, cancellationToken);
+                if (stats is not null && uint.TryParse(stats.GetValueOrDefault("pri"), NumberStyles.None, CultureInfo.InvariantCulture, out var priority))
+                {
+                    return priority;
+                }
+            }
+            return null;
+        }, cancellationToken);
+    }
+
     public async Task<IReservedJob?> ReserveAsync(IReadOnlyCollection<string> tubes, TimeSpan timeout, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(tubes);

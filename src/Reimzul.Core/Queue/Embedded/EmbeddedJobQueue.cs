@@ -83,6 +83,21 @@ public sealed class EmbeddedJobQueue : IJobProducer, IJobConsumer, IQueueAdmin, 
         }
     }
 
+    public async Task<uint?> NextReadyPriorityAsync(string tube, CancellationToken cancellationToken = default)
+    {
+        JobLimits.CheckTube(tube);
+        await EnterAsync(cancellationToken);
+        try
+        {
+            var priority = _connection.ScalarInt64(null, "SELECT MIN(priority) FROM jobs WHERE tube = @tube AND state = 0", ("@tube", tube));
+            return priority is { } value ? (uint)value : null;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
     public async Task<IReservedJob?> ReserveAsync(IReadOnlyCollection<string> tubes, TimeSpan timeout, CancellationToken cancellationToken = default) =>
         (await ReserveManyAsync(tubes, 1, timeout, cancellationToken)) is [var job] ? job : null;
 
