@@ -1,3 +1,4 @@
+using Reimzul.Tests.Support;
 using static Microsoft.Playwright.Assertions;
 
 namespace Reimzul.Tests.Ui;
@@ -6,7 +7,7 @@ namespace Reimzul.Tests.Ui;
 [Collection(UiCollection.Name)]
 public sealed class LiveLogFacts(UiFixture fixture)
 {
-    [BrowserFact]
+    [BrowserFact(Needs = "Reimzul.Web.Api.LogEndpoints")]
     public async Task TheLogViewShowsLinesWhileTheBuildRunsAndStopsWhenItEnds()
     {
         const int ticks = 12;
@@ -39,6 +40,22 @@ public sealed class LiveLogFacts(UiFixture fixture)
         page.Request += (_, request) => requests += request.Url.Contains("/logs/", StringComparison.Ordinal) ? 1 : 0;
         await page.WaitForTimeoutAsync(2_000);
         Assert.Equal(0, requests);
+        Assert.Empty(problems);
+    }
+
+    [BrowserFact(Needs = "Reimzul.Web.Api.LogEndpoints")]
+    public async Task TheLogViewOfAFinishedBuildShowsTheWholeLogAndSaysHowItEnded()
+    {
+        var id = await fixture.SubmitAsync(SrpmFactory.CProgramSpec("log-done"), "c7.ui-log-done");
+        await fixture.WaitForEndAsync(id, "x86_64");
+        var problems = new List<string>();
+
+        var page = await fixture.OpenAsync($"/builds/{id}", problems);
+        await page.Locator("#build tr[data-arch='x86_64'] a.live-log").ClickAsync();
+
+        await page.Locator("#log[data-complete=true]").WaitForAsync();
+        await Expect(page.Locator("#log")).ToContainTextAsync("gcc -O2 -o hello hello.c");
+        await Expect(page.Locator("#log-state")).ToContainTextAsync("Success");
         Assert.Empty(problems);
     }
 }

@@ -27,7 +27,7 @@ public sealed class PagesFacts(UiFixture fixture)
         await Expect(row.Locator(".status")).ToHaveTextAsync("Success");
         await Expect(row.GetByRole(AriaRole.Link, new() { Name = "dash-hello" })).ToHaveAttributeAsync("href", "/packages/dash-hello");
         // The tubes the builder watches, with figures, and the builder that built it.
-        await Expect(page.Locator("#queues tr[data-tube='x86_64'] td.num")).ToHaveCountAsync(4);
+        await Expect(page.Locator("#queues tr[data-tube='x86_64'] td.num")).ToHaveCountAsync(5);
         await Expect(page.Locator("#builders tr[data-builder]")).Not.ToHaveCountAsync(0);
         await Chromium.ScreenshotAsync(page, "dashboard");
 
@@ -112,13 +112,8 @@ public sealed class PagesFacts(UiFixture fixture)
             }
         }
         await Expect(page.Locator("#build h1")).ToHaveTextAsync("page-c 2.0-1");
+        await Expect(page.Locator("#build tr[data-arch='x86_64'] a.live-log")).ToHaveAttributeAsync("href", $"/builds/{id}/logs/x86_64/build.log");
         await Chromium.ScreenshotAsync(page, "build");
-
-        // The log view of a finished build shows the whole log and says it ended.
-        await page.Locator("#build tr[data-arch='x86_64'] a.live-log").ClickAsync();
-        await page.Locator("#log[data-complete=true]").WaitForAsync();
-        await Expect(page.Locator("#log")).ToContainTextAsync("gcc -O2 -o hello hello.c");
-        await Expect(page.Locator("#log-state")).ToContainTextAsync("Success");
         Assert.Empty(problems);
     }
 
@@ -144,7 +139,7 @@ public sealed class PagesFacts(UiFixture fixture)
 
         await page.FillAsync("#package-target", "c7.ui-pkg-a.x86_64");
         await page.Keyboard.PressAsync("Enter");
-        await page.WaitForURLAsync("**/packages/pkg-history?target=c7.ui-pkg-a.x86_64");
+        await page.WaitForURLAsync(url => url.EndsWith("/packages/pkg-history?target=c7.ui-pkg-a.x86_64", StringComparison.Ordinal));
         await page.Locator("#page[data-ready=true]").WaitForAsync();
         await Expect(rows).ToHaveCountAsync(1);
         await Expect(rows.First).ToHaveAttributeAsync("data-build-id", one);

@@ -103,7 +103,7 @@ function append(node, children) {
 function safeUrl(value) {
   try {
     const url = new URL(String(value), location.href);
-    return url.protocol === "http:" || url.protocol === "https:" ? url.href : null;
+    return url.protocol === "http:" || url.protocol === "https:" ? String(value) : null;
   } catch {
     return null;
   }
@@ -291,12 +291,14 @@ async function dashboard() {
     }
   };
   const showQueues = show(queues, () => el("h2", {}, "Queues"), data => table(
-    ["Tube", { text: "Ready", class: "num" }, { text: "Reserved", class: "num" }, { text: "Delayed", class: "num" }, { text: "Buried", class: "num" }],
+    ["Tube", { text: "Ready", class: "num" }, { text: "Reserved", class: "num" }, { text: "Delayed", class: "num" }, { text: "Buried", class: "num" },
+      { text: "Watching", class: "num" }],
     data.tubes.length
       ? data.tubes.map(t => el("tr", { "data-tube": t.tube },
         el("td", {}, t.tube), el("td", { class: "num" }, t.ready), el("td", { class: "num" }, t.reserved),
-        el("td", { class: "num" }, t.delayed), el("td", { class: "num" }, t.buried)))
-      : [emptyRow(5, "No tube has jobs.")]));
+        el("td", { class: "num" }, t.delayed), el("td", { class: `num${t.buried > 0 ? " buried" : ""}` }, t.buried),
+        el("td", { class: "num muted" }, t.watching ?? "")))
+      : [emptyRow(6, "No tube has jobs.")]));
   const showBuilders = show(builders, () => el("h2", {}, "Builders"), data => table(
     ["Builder", "Last seen", "Building"],
     data.builders.length
