@@ -43,6 +43,10 @@ public static class ReimzulCommandLine
         root.Subcommands.Add(StatsCommand.Create(common));
         root.Subcommands.Add(QueueAdminCommands.Buried(common));
         root.Subcommands.Add(QueueAdminCommands.Kick(common));
+        root.Subcommands.Add(WatchCommand.Create(common));
+        root.Subcommands.Add(LogsCommand.Create(common));
+        root.Subcommands.Add(CancelCommand.Create(common));
+        root.Subcommands.Add(ResubmitCommand.Create(common));
         return root;
     }
 

@@ -16,13 +16,15 @@ public static class SubmitCommand
     private static readonly Option<bool> Now = new("--now") { Description = "Put the job ahead of the queued ones" };
     private static readonly Option<bool> Scratch = new("--scratch") { Description = "Build and publish, but do not stage the RPMs for signing" };
     private static readonly Option<bool> Replace = new("--replace") { Description = "Replace the build that publishes the same packages in the target (without it, such a build fails: a target lists each package once)" };
+    private static readonly Option<bool> Wait = new("--wait") { Description = "Then watch the build as `reimzul watch` does: state lines, a summary, the verdict; exit 1 when an arch failed or was canceled" };
+    private static readonly Option<bool> WaitRepo = new("--wait-repo") { Description = "As --wait, and also wait until the build's RPMs are listed in the target's repodata" };
 
     public static Command Create(CommonOptions common)
     {
         var (srpm, arch, target, disttag, now, scratch, replace) = (Srpm, Arch, Target, Disttag, Now, Scratch, Replace);
         var command = new Command("submit", "Queue a build of an SRPM for one arch and target (through the controller when [queue] backend = beanstalkd).")
         {
-            srpm, arch, target, disttag, now, scratch, replace,
+            srpm, arch, target, disttag, now, scratch, replace, Wait, WaitRepo,
         };
         command.SetAction((parseResult, cancellationToken) => CommandRunner.RunAsync(async () =>
         {
@@ -38,7 +40,9 @@ public static class SubmitCommand
             var receipt = await SubmitAsync(config, order, cancellationToken);
             Console.WriteLine($"Submitted SRPM {receipt.Srpm} to build queue {receipt.Tube} for target {receipt.Target} (scratch: {(receipt.Scratch ? "True" : "False")}) by {receipt.Submitter}");
             Console.WriteLine($"job id {receipt.JobId}, build id {receipt.BuildId}, priority {receipt.Priority}");
-            return ExitCodes.Ok;
+            return parseResult.GetValue(Wait) || parseResult.GetValue(WaitRepo)
+                ? await BuildWatch.RunAsync(config, receipt.BuildId, parseResult.GetValue(WaitRepo), cancellationToken)
+                : ExitCodes.Ok;
         }));
         return command;
     }

@@ -14,7 +14,7 @@ internal static class ApiEndpoints
         Badge.Map(app, services);
         AtomFeed.Map(app, services);
         MetricsEndpoint.Map(app, services, services.Metrics);
-        // The actions (cancel, resubmit, kick, fix-build) and the logs register here, on the same group:
-        // ActionEndpoints.Map(api, services); LogEndpoints.Map(api, services);
+        ActionEndpoints.Map(api, services);
+        LogEndpoints.Map(api, services);
     }
 }
