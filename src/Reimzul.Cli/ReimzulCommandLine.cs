@@ -47,6 +47,10 @@ public static class ReimzulCommandLine
         root.Subcommands.Add(QueueAdminCommands.Kick(common));
         root.Subcommands.Add(ClientCommand.Create(common));
         root.Subcommands.Add(MqttSubCommand.Create(common));
+        root.Subcommands.Add(WatchCommand.Create(common));
+        root.Subcommands.Add(LogsCommand.Create(common));
+        root.Subcommands.Add(CancelCommand.Create(common));
+        root.Subcommands.Add(ResubmitCommand.Create(common));
         return root;
     }
 

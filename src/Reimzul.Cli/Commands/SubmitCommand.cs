@@ -24,13 +24,15 @@ public static class SubmitCommand
     private static readonly Option<bool> Background = new("--background") { Description = "Queue below every ordinary build (the default when more than one SRPM is submitted)" };
     private static readonly Option<string[]> After = new("--after") { Description = "Build only once build BUILD_ID succeeded and is listed in the target's repodata (not at all if it failed); may be given many times", HelpName = "BUILD_ID" };
     private static readonly Option<bool> NoBackground = new("--no-background") { Description = "Queue a bulk submit among the ordinary builds" };
+    private static readonly Option<bool> Wait = new("--wait") { Description = "Then watch the build as `reimzul watch` does: state lines, a summary, the verdict; exit 1 when an arch failed or was canceled" };
+    private static readonly Option<bool> WaitRepo = new("--wait-repo") { Description = "As --wait, and also wait until the build's RPMs are listed in the target's repodata" };
 
     public static Command Create(CommonOptions common)
     {
         var (srpm, fromFile, arch, target, disttag, now, scratch, replace, background, noBackground, after) = (Srpm, FromFile, Arch, Target, Disttag, Now, Scratch, Replace, Background, NoBackground, After);
         var command = new Command("submit", "Queue builds of SRPMs for one arch and target (through the controller when [queue] backend = beanstalkd).")
         {
-            srpm, fromFile, arch, target, disttag, now, scratch, replace, background, noBackground, after,
+            srpm, fromFile, arch, target, disttag, now, scratch, replace, background, noBackground, after, Wait, WaitRepo,
         };
         var git = new SubmitGitOptions();
         foreach (var option in git.All)
@@ -63,7 +65,7 @@ public static class SubmitCommand
                     parseResult.GetValue(disttag) ?? "", parseResult.GetValue(scratch), parseResult.GetValue(now), cancellationToken);
                 Console.WriteLine($"Submitted SRPM {receipt.Srpm} to build queue {receipt.Tube} for target {receipt.Target} (scratch: {(receipt.Scratch ? "True" : "False")}) by {receipt.Submitter}");
                 Console.WriteLine($"job id {receipt.JobId}, build id {receipt.BuildId}, priority {receipt.Priority}");
-                return ExitCodes.Ok;
+                return await WaitIfAskedAsync(parseResult, config, [receipt.BuildId], cancellationToken);
             }
             return await SubmitSrpmsAsync(parseResult, cancellationToken);
         }));
@@ -97,7 +99,7 @@ public static class SubmitCommand
                     var receipt = await submitter.SubmitAsync(orders[0], cancellationToken);
                     Console.WriteLine($"Submitted SRPM {receipt.Srpm} to build queue {receipt.Tube} for target {receipt.Target} (scratch: {(receipt.Scratch ? "True" : "False")}) by {receipt.Submitter}");
                     Console.WriteLine($"job id {receipt.JobId}, build id {receipt.BuildId}, priority {receipt.Priority}");
-                    return ExitCodes.Ok;
+                    return await WaitIfAskedAsync(parseResult, config, [receipt.BuildId], cancellationToken);
                 }
                 var receipts = await submitter.SubmitManyAsync(orders, cancellationToken);
                 var first = receipts[0];
@@ -106,10 +108,16 @@ public static class SubmitCommand
                 {
                     Console.WriteLine($"{r.Srpm}: job id {r.JobId}, build id {r.BuildId}, priority {r.Priority}");
                 }
-                return ExitCodes.Ok;
+                return await WaitIfAskedAsync(parseResult, config, [.. receipts.Select(r => r.BuildId)], cancellationToken);
             }
         }
     }
+
+    // --wait / --wait-repo: follow the builds just queued as `reimzul watch` does; its exit code is the verdict.
+    private static async Task<int> WaitIfAskedAsync(ParseResult parseResult, ReimzulConfig config, IReadOnlyList<string> buildIds, CancellationToken ct) =>
+        parseResult.GetValue(Wait) || parseResult.GetValue(WaitRepo)
+            ? await BuildWatch.RunAsync(config, buildIds, parseResult.GetValue(WaitRepo), ct)
+            : ExitCodes.Ok;
 
     /// <summary><c>--after</c>: a chain of two groups, the builds named by id (queued before) and then these SRPMs.</summary>
     private static async Task<int> SubmitAfterAsync(ReimzulConfig config, string[] afterIds, IReadOnlyList<string> srpms, string arch, string target,

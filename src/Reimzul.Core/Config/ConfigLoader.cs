@@ -40,7 +40,7 @@ public static class ConfigLoader
         ["builder"] = ["arch", "fqdn", "backend", "mock_path", "rpmbuild_path", "sandbox", "bwrap_path", "build_user", "timeout", "ttr", "min_free_mb", "retry_delay"],
         ["repogen"] = ["createrepo_path", "workers", "sqlite", "retain_old_md"],
         ["history"] = ["backend", "url", "password_file"],
-        ["web"] = ["enabled", "url", "listen", "port", "https", "client_certs", "tokens", "writers", "read_tokens", "builders_seen_within"],
+        ["web"] = ["enabled", "url", "listen", "port", "https", "client_certs", "tokens", "token_file", "writers", "read_tokens", "builders_seen_within"],
     };
 
     private static readonly TimeSpan LongestDuration = TimeSpan.FromDays(365);
@@ -127,6 +127,7 @@ public static class ConfigLoader
             ("bstore", "rsync_password_file", config.BstoreRsync?.PasswordFile),
             ("web", "tokens", config.Web.Http.Tokens),
             ("web", "read_tokens", config.Web.ReadTokens),
+            ("web", "token_file", config.Web.Http.TokenFile),
             ("tls", "ca_cert", config.Tls.CaCert),
             ("tls", "server_cert", config.Tls.ServerCert),
             ("tls", "server_key", config.Tls.ServerKey),

@@ -20,6 +20,10 @@ public static class RemoteHttp
     /// <exception cref="ConfigException">A configured certificate, key or token file cannot be used.</exception>
     public static HttpClient ForBstore(ReimzulConfig config) => Create(config, "bstore", config?.Bstore.Http!);
 
+    /// <summary>A client whose base address is <c>[web] url</c> (the web API; <c>[web] token_file</c> for the actions).</summary>
+    /// <exception cref="ConfigException">A configured certificate, key or token file cannot be used.</exception>
+    public static HttpClient ForWeb(ReimzulConfig config) => Create(config, "web", config?.Web.Http!);
+
     private static HttpClient Create(ReimzulConfig config, string section, HttpServiceOptions service)
     {
         ArgumentNullException.ThrowIfNull(config);

@@ -14,9 +14,9 @@ internal static class ApiEndpoints
         Badge.Map(app, services);
         AtomFeed.Map(app, services);
         MetricsEndpoint.Map(app, services, services.Metrics);
+        ActionEndpoints.Map(api, services);
+        LogEndpoints.Map(api, services);
         // The pages (docs/WEB.md): a client of the endpoints above, served beside them.
         Ui.UiEndpoints.MapUi(app);
-        // The actions (cancel, resubmit, kick, fix-build) and the logs register here, on the same group:
-        // ActionEndpoints.Map(api, services); LogEndpoints.Map(api, services);
     }
 }
