@@ -64,33 +64,14 @@ public sealed class Chromium : IAsyncLifetime
     }
 }
 
-/// <summary>
-/// A test in the browser: reported skipped, saying why, where chromium is not installed, or where the endpoint type it
-/// drives (<see cref="Needs"/>, a type of Reimzul.Web) is not built into this tree.
-/// </summary>
+/// <summary>A test in the browser: reported skipped, saying why, where chromium is not installed.</summary>
 public sealed class BrowserFactAttribute : FactAttribute
 {
-    private string? _needs;
-
     public BrowserFactAttribute()
     {
         if (Chromium.WhyUnavailable is { } why)
         {
             Skip = why;
-        }
-    }
-
-    /// <summary>The full name of the Reimzul.Web type that serves what the test uses, e.g. <c>Reimzul.Web.Api.LogEndpoints</c>.</summary>
-    public string? Needs
-    {
-        get => _needs;
-        set
-        {
-            _needs = value;
-            if (Skip is null && value is not null && typeof(Reimzul.Web.WebServer).Assembly.GetType(value) is null)
-            {
-                Skip = $"{value} is not in Reimzul.Web: the endpoints this page uses are not served by this build";
-            }
         }
     }
 }

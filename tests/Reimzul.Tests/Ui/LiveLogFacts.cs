@@ -7,7 +7,7 @@ namespace Reimzul.Tests.Ui;
 [Collection(UiCollection.Name)]
 public sealed class LiveLogFacts(UiFixture fixture)
 {
-    [BrowserFact(Needs = "Reimzul.Web.Api.LogEndpoints")]
+    [BrowserFact]
     public async Task TheLogViewShowsLinesWhileTheBuildRunsAndStopsWhenItEnds()
     {
         const int ticks = 12;
@@ -43,7 +43,7 @@ public sealed class LiveLogFacts(UiFixture fixture)
         Assert.Empty(problems);
     }
 
-    [BrowserFact(Needs = "Reimzul.Web.Api.LogEndpoints")]
+    [BrowserFact]
     public async Task TheLogViewOfAFinishedBuildShowsTheWholeLogAndSaysHowItEnded()
     {
         var id = await fixture.SubmitAsync(SrpmFactory.CProgramSpec("log-done"), "c7.ui-log-done");

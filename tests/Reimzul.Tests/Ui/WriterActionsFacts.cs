@@ -13,7 +13,7 @@ public sealed class WriterActionsFacts(UiFixture fixture)
 {
     private static readonly LocatorAssertionsToHaveTextOptions UntilTheBuildEnds = new() { Timeout = 60_000 };
 
-    [BrowserFact(Needs = "Reimzul.Web.Api.ActionEndpoints")]
+    [BrowserFact]
     public async Task CancelingARunningBuildFromItsPageEndsItCanceled()
     {
         var id = await fixture.SubmitAsync(SrpmFactory.SleepingSpec("ui-sleeper", 120), "c7.ui-cancel");
@@ -36,7 +36,7 @@ public sealed class WriterActionsFacts(UiFixture fixture)
         Assert.Empty(problems);
     }
 
-    [BrowserFact(Needs = "Reimzul.Web.Api.ActionEndpoints")]
+    [BrowserFact]
     public async Task ResubmittingOnlyTheFailedArchBuildsThatArchAloneAgain()
     {
         var id = await fixture.SubmitAsync(UiSpecs.FailsOnI386("ui-halfbroken"), "c7.ui-resubmit");
@@ -64,7 +64,7 @@ public sealed class WriterActionsFacts(UiFixture fixture)
         Assert.Empty(problems);
     }
 
-    [BrowserFact(Needs = "Reimzul.Web.Api.ActionEndpoints")]
+    [BrowserFact]
     public async Task AnActionWithoutATokenIsRefusedWithTheReasonAndTheTokenIsAskedFor()
     {
         var id = await fixture.SubmitAsync(SrpmFactory.FailingSpec("ui-notoken"), "c7.ui-notoken");
