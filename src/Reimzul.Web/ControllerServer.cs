@@ -34,7 +34,7 @@ public static class ControllerServer
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(queues);
         var (builder, auth, logger) = WebApps.Prepare(config, "controller", config.Controller.Http, "Reimzul.Web.Controller", loggerFactory);
-        var app = WebApps.Build(builder, logger, "this service serves GET and PUT /reimzul-incoming/NAME.src.rpm, POST /reimzul/submit and POST /reimzul/submit-bulk");
+        var app = WebApps.Build(builder, logger, "this service serves GET and PUT /reimzul-incoming/NAME.src.rpm, POST /reimzul/submit, POST /reimzul/submit-bulk and GET /reimzul/cancels/BUILD_ID");
 
         var incoming = config.Paths.Incoming;
         Directory.CreateDirectory(incoming);
@@ -49,7 +49,7 @@ public static class ControllerServer
         }
         var git = new BuildRequests.GitSubmit(new GitToSrpm.GitSrpmMaker(config.Scm, config.Builder.RpmbuildPath, logger), core, logger);
         var submits = new SubmitEndpoint(core, config.Acl, git);
-        var bulkSubmits = new BulkSubmitEndpoint(core);
+        var bulkSubmits = new BulkSubmitEndpoint(core, config.Acl);
 
         var srpmRoute = RemoteProtocol.IncomingPrefix + "/{name}";
         app.MapMethods(srpmRoute, [HttpMethods.Get, HttpMethods.Head], (HttpContext context, string name) => Replies.GuardAsync(async () =>

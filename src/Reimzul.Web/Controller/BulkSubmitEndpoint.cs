@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
+using Reimzul.Authorization;
 using Reimzul.Protocol;
 using Reimzul.Submit;
 using Reimzul.Web.Hosting;
@@ -12,7 +13,7 @@ namespace Reimzul.Web.Controller;
 /// first, and one bad SRPM refuses the whole request (400, naming each bad one) with nothing queued. Statuses as
 /// <see cref="SubmitEndpoint"/>: 201 queued, 200 a repeat of the same build ids, 409 build ids used otherwise, 503 no queue.
 /// </summary>
-internal sealed class BulkSubmitEndpoint(BuildSubmitter submits)
+internal sealed class BulkSubmitEndpoint(BuildSubmitter submits, BuildAcl? acl)
 {
     /// <summary>More than a distro's source packages for one arch; a bigger bulk is split by the client.</summary>
     public const int MaxSrpms = 20_000;
@@ -34,6 +35,11 @@ internal sealed class BulkSubmitEndpoint(BuildSubmitter submits)
         if (request.Srpms.Count > MaxSrpms)
         {
             return Replies.Error(StatusCodes.Status400BadRequest, $"{request.Srpms.Count} SRPMs in one bulk submit; at most {MaxSrpms}");
+        }
+        // The same [acl] as a single submit: one arch, target and scratch flag for the whole bulk.
+        if (acl?.WhyNot(submitter, request.Arch, request.Target, request.Scratch) is { } denied)
+        {
+            return Replies.Error(StatusCodes.Status403Forbidden, denied);
         }
         var orders = request.Srpms
             .Select(srpm => new SubmitOrder(srpm, request.Arch, request.Target, request.Disttag, request.Scratch, request.Now, request.Replace == true, request.Background == true))

@@ -22,7 +22,8 @@ public sealed class ReadinessTests : IDisposable
         var roles = UnitFile.All().Select(u => u.Role).Where(subcommands.Contains).ToList();
         Assert.Contains("worker", roles);
         var config = _dir.Combine("reimzul.ini");
-        File.WriteAllText(config, "[builder]\nbackend = rpmbuild\n");
+        // mqtt-sub refuses to start without [acl]; no broker is needed to be ready (it connects in the background).
+        File.WriteAllText(config, "[builder]\nbackend = rpmbuild\n[acl]\nalice = * *\n");
 
         await Task.WhenAll(roles.Select(async role =>
         {

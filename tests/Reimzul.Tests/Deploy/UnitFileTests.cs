@@ -6,7 +6,10 @@ namespace Reimzul.Tests.Deploy;
 public sealed class UnitFileTests
 {
     // Subcommands that run once and exit, or (up) the one-machine bundle of all roles: no unit of their own.
-    private static readonly string[] NotServices = ["submit", "up", "submit-repogen", "query", "fix-build", "stats", "buried", "kick", "client", "history"];
+    // Commands that run and end. chain-worker is a role, but chains need the incoming dir, the repo and the history on one
+    // host, so it runs inside `reimzul up` (one machine) and has no unit of its own.
+    private static readonly string[] NotServices = ["submit", "up", "submit-repogen", "query", "fix-build", "stats", "buried", "kick", "client", "history",
+        "chain-build", "chain-worker", "watch", "logs", "cancel", "resubmit"];
 
     // Roles the design names whose subcommands are still to come; their units are shipped already.
     private static readonly string[] PlannedRoles = ["mqtt-sub", "controller", "bstore"];

@@ -95,11 +95,12 @@ public sealed class SubmitFacts : IDisposable
     }
 
     [Fact]
-    public async Task ADirectoryIsRefusedAsADirectory()
+    public async Task ADirectoryWithoutSrpmsIsRefusedSayingSo()
     {
+        // A directory is a bulk submit of every *.src.rpm in it: an empty one has nothing to queue.
         var directory = Path.Combine(_install.Sources, "dir-1.0-1.src.rpm");
         Directory.CreateDirectory(directory);
-        await AssertRefusedWithAsync(directory, $"reimzul: SRPM file '{directory}' is a directory, not a regular file");
+        await AssertRefusedWithAsync(directory, $"reimzul: directory '{directory}' holds no *.src.rpm");
     }
 
     [Fact]

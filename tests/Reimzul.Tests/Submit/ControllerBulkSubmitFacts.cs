@@ -1,3 +1,4 @@
+using Reimzul.Authorization;
 using Reimzul.Messages;
 using Reimzul.Protocol;
 using Reimzul.Submit;
@@ -75,6 +76,25 @@ public sealed class ControllerBulkSubmitFacts(WebFixture fixture) : IAsyncDispos
 
         Assert.Contains("(400): nothing was queued: 1 of 3 SRPMs cannot be submitted:", error.Message, StringComparison.Ordinal);
         Assert.Contains("SRPM 'absent-1.0-1.src.rpm' is not in the incoming dir of the controller", error.Message, StringComparison.Ordinal);
+        Assert.Empty(await QueuedAsync());
+    }
+
+    [Fact]
+    public async Task ABulkFromAWriterTheAclDoesNotAllowThatTargetIsRefusedWholeWithTheReason()
+    {
+        var config = site.ServerConfig(WebAuth.TokensOverHttp) with
+        {
+            Acl = BuildAcl.Parse([new("alice", "x86_64 c8-*")]),
+        };
+        var url = await site.StartControllerAsync(config);
+        using var client = Client(url);
+        var files = LocalCopies(2);
+
+        var error = await Assert.ThrowsAsync<SubmitRefusedException>(() => new ControllerSubmitter(client).SubmitManyAsync(
+            [.. files.Select(f => Order(f))], CancellationToken.None));
+
+        Assert.Contains("(403)", error.Message, StringComparison.Ordinal);
+        Assert.Contains("alice", error.Message, StringComparison.Ordinal);
         Assert.Empty(await QueuedAsync());
     }
 }

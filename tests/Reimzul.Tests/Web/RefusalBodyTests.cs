@@ -65,6 +65,6 @@ public sealed class RefusalBodyTests(WebFixture fixture) : IAsyncDisposable
         var body = await response.Content.ReadAsStringAsync();
 
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
-        Assert.Equal("nothing is served at this path; this service serves GET and PUT /reimzul-incoming/NAME.src.rpm and POST /reimzul/submit", Error(body));
+        Assert.Equal("nothing is served at this path; this service serves GET and PUT /reimzul-incoming/NAME.src.rpm, POST /reimzul/submit, POST /reimzul/submit-bulk and GET /reimzul/cancels/BUILD_ID", Error(body));
     }
 }
