@@ -149,21 +149,6 @@ public static class Composition
                 sp.GetRequiredService<TimeProvider>()));
             services.AddHostedService<ChainService>();
         }
-        if (roles.HasFlag(Roles.Chains))
-        {
-            // The notifier's store when it runs here too, so one process holds one history connection.
-            var chainHistory = history;
-            if (chainHistory is null)
-            {
-                chainHistory = await OpenHistoryAsync(config, cancellationToken);
-                services.AddSingleton(chainHistory);
-            }
-            services.AddSingleton(sp => new ChainRunner(
-                BuildSubmitter.Create(config, sp.GetRequiredService<IJobQueueFactory>(), sp.GetRequiredService<ILoggerFactory>().CreateLogger<BuildSubmitter>()),
-                chainHistory, config.Paths.Repo, sp.GetRequiredService<IJobQueueFactory>(), sp.GetRequiredService<ILoggerFactory>().CreateLogger<ChainRunner>(),
-                sp.GetRequiredService<TimeProvider>()));
-            services.AddHostedService<ChainService>();
-        }
         if (roles.HasFlag(Roles.Controller))
         {
             services.AddSingleton<IHostedService>(sp => ControllerServer.Create(config, sp.GetRequiredService<IJobQueueFactory>(), sp.GetRequiredService<ILoggerFactory>()));

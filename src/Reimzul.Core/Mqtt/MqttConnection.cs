@@ -97,38 +97,13 @@ public sealed class MqttConnection : IAsyncDisposable
         catch (Exception ex) when (ex is not MqttUnavailableException && (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested))
         {
             // A TLS handshake the broker ends (a client certificate it does not accept) lands here.
-            throw new MqttUnavailableException($"MQTT broker {broker} cannot be reached or refused the TLS session: {Describe(ex)}", ex);
+            throw new MqttUnavailableException($"MQTT broker {broker} cannot be reached or refused the TLS session: {MqttClientCleanup.Describe(ex)}", ex);
         }
-    }
-
-    // MQTTnet wraps the socket and TLS errors; the innermost message says what happened.
-    private static string Describe(Exception ex)
-    {
-        var messages = new List<string>();
-        for (var e = ex; e is not null; e = e.InnerException)
-        {
-            if (!messages.Contains(e.Message))
-            {
-                messages.Add(e.Message);
-            }
-        }
-        return string.Join(": ", messages);
     }
 
     public async ValueTask DisposeAsync()
     {
-        if (client.IsConnected)
-        {
-            try
-            {
-                await client.DisconnectAsync(new MqttClientDisconnectOptionsBuilder().Build(), CancellationToken.None);
-            }
-            catch (Exception ex) when (ex is not OutOfMemoryException)
-            {
-                logger.LogDebug("MQTT disconnect from {Broker}: {Message}", broker, ex.Message);
-            }
-        }
-        client.Dispose();
+        await MqttClientCleanup.DisconnectAndDisposeAsync(client, logger, broker);
         oneAtATime.Dispose();
     }
 }

@@ -111,7 +111,7 @@ public sealed class MqttSubscription : IAsyncDisposable
         }
         catch (Exception ex) when (ex is not MqttUnavailableException && (ex is not OperationCanceledException || !ct.IsCancellationRequested))
         {
-            throw new MqttUnavailableException($"MQTT broker {_broker} cannot be reached or refused this client: {Describe(ex)}", ex);
+            throw new MqttUnavailableException($"MQTT broker {_broker} cannot be reached or refused this client: {MqttClientCleanup.Describe(ex)}", ex);
         }
     }
 
@@ -131,7 +131,7 @@ public sealed class MqttSubscription : IAsyncDisposable
             }
             catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
             {
-                throw new MqttUnavailableException($"MQTT publish to {_broker} failed: {Describe(ex)}", ex);
+                throw new MqttUnavailableException($"MQTT publish to {_broker} failed: {MqttClientCleanup.Describe(ex)}", ex);
             }
             if (!result.IsSuccess)
             {
@@ -186,33 +186,9 @@ public sealed class MqttSubscription : IAsyncDisposable
         }
     }
 
-    private static string Describe(Exception ex)
-    {
-        var messages = new List<string>();
-        for (var e = ex; e is not null; e = e.InnerException)
-        {
-            if (!messages.Contains(e.Message))
-            {
-                messages.Add(e.Message);
-            }
-        }
-        return string.Join(": ", messages);
-    }
-
     public async ValueTask DisposeAsync()
     {
-        if (_client.IsConnected)
-        {
-            try
-            {
-                await _client.DisconnectAsync(new MqttClientDisconnectOptionsBuilder().Build(), CancellationToken.None);
-            }
-            catch (Exception ex) when (ex is not OutOfMemoryException)
-            {
-                _logger.LogDebug("MQTT disconnect from {Broker}: {Message}", _broker, ex.Message);
-            }
-        }
-        _client.Dispose();
+        await MqttClientCleanup.DisconnectAndDisposeAsync(_client, _logger, _broker);
         _publishing.Dispose();
     }
 }
