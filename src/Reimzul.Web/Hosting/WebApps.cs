@@ -76,7 +76,9 @@ internal static class WebApps
 
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
         {
-            Args = [],
+            // No file watchers: the configuration sources are cleared below, and each watcher costs an inotify
+            // instance (128 per user by default), which a host running `up` with several services would run out of.
+            Args = ["--hostBuilder:reloadConfigOnChange=false"],
             ContentRootPath = AppContext.BaseDirectory,
             EnvironmentName = Environments.Production,
         });
