@@ -23,7 +23,8 @@ public sealed class ReadinessTests : IDisposable
         Assert.Contains("worker", roles);
         var config = _dir.Combine("reimzul.ini");
         // mqtt-sub refuses to start without [acl]; no broker is needed to be ready (it connects in the background).
-        File.WriteAllText(config, "[builder]\nbackend = rpmbuild\n[acl]\nalice = * *\n");
+        // The controller serves the web role too, and `web` serves it alone: each on a free port, not both on 11082.
+        File.WriteAllText(config, "[builder]\nbackend = rpmbuild\n[acl]\nalice = * *\n[web]\nport = 0\n");
 
         await Task.WhenAll(roles.Select(async role =>
         {
