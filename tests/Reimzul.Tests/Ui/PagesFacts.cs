@@ -138,8 +138,10 @@ public sealed class PagesFacts(UiFixture fixture)
         await Chromium.ScreenshotAsync(page, "package");
 
         await page.FillAsync("#package-target", "c7.ui-pkg-a.x86_64");
-        await page.Keyboard.PressAsync("Enter");
-        await page.WaitForURLAsync(url => url.EndsWith("/packages/pkg-history?target=c7.ui-pkg-a.x86_64", StringComparison.Ordinal));
+        await page.ClickAsync("#package-filter button[type=submit]");
+        // The URL, polled: no wait for a load event the navigation may have fired already.
+        await Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex(@"/packages/pkg-history\?target=c7\.ui-pkg-a\.x86_64$"),
+            new() { Timeout = 30_000 });
         await page.Locator("#page[data-ready=true]").WaitForAsync();
         await Expect(rows).ToHaveCountAsync(1);
         await Expect(rows.First).ToHaveAttributeAsync("data-build-id", one);
