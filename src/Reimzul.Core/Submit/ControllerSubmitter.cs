@@ -46,34 +46,10 @@ public sealed class ControllerSubmitter(ControllerClient controller, RetryPolicy
             Replace = order.Replace ? true : null,
             BuildId = BuildIds.New(),
         };
-        // Whether any try may have reached the controller: only then can the build be queued without our knowing.
-        var maybeSent = false;
-        var schedule = (retry ?? DefaultRetry).Start(time ?? TimeProvider.System);
-        try
-        {
-            var result = await schedule.RunAsync(
-                async token =>
-                {
-                    try
-                    {
-                        return await controller.SubmitAsync(request, token);
-                    }
-                    catch (Exception ex) when (IsTransient(ex, ct))
-                    {
-                        maybeSent |= !NeverSent(ex);
-                        throw;
-                    }
-                },
-                ex => IsTransient(ex, ct),
-                (_, _) => { },
-                (ex, decision) => GiveUp(ex, decision, request, maybeSent, ct),
-                ct);
-            return new SubmitReceipt(result.JobId, result.BuildId, result.Tube, result.Priority, result.Srpm, result.Target, result.Scratch, result.Submitter);
-        }
-        catch (Exception ex) when (Translate(ex, ct) is { } translated)
-        {
-            throw translated;
-        }
+        var result = await SendAsync(token => controller.SubmitAsync(request, token), (failure, decision) =>
+            $"{failure.Message}; the controller did not confirm the submit ({decision.GiveUpReason}), so build id {request.BuildId} may or may not be queued: " +
+            $"look for it in the build history (`reimzul query --status Building --json`, once a worker takes it) before submitting {request.Srpm} again, since a new submit gets a new build id", ct);
+        return new SubmitReceipt(result.JobId, result.BuildId, result.Tube, result.Priority, result.Srpm, result.Target, result.Scratch, result.Submitter);
     }
 
     public async Task<IReadOnlyList<SubmitReceipt>> SubmitManyAsync(IReadOnlyList<SubmitOrder> orders, CancellationToken ct)
@@ -105,16 +81,29 @@ public sealed class ControllerSubmitter(ControllerClient controller, RetryPolicy
             Replace = first.Replace ? true : null,
             Background = first.Background ? true : null,
         };
+        var result = await SendAsync(token => controller.SubmitBulkAsync(request, token), (failure, decision) =>
+            $"{failure.Message}; the controller did not confirm the bulk submit ({decision.GiveUpReason}), so its {names.Count} builds (build ids {request.BuildIds[0]}, ...) may or may not be queued: look for them in the build history before submitting again", ct);
+        return [.. result.Builds.Select(b => new SubmitReceipt(b.JobId, b.BuildId, b.Tube, b.Priority, b.Srpm, b.Target, b.Scratch, b.Submitter))];
+    }
+
+    /// <summary>
+    /// Sends a request that carries its build ids (a repeat is answered with the first jobs), retrying transient
+    /// failures. When it gives up after a try that may have reached the controller, <paramref name="unconfirmed"/> says
+    /// what the caller cannot know; otherwise the failure is told as it is.
+    /// </summary>
+    private async Task<T> SendAsync<T>(Func<CancellationToken, Task<T>> send, Func<Exception, RetryDecision, string> unconfirmed, CancellationToken ct)
+    {
+        // Whether any try may have reached the controller: only then can the build be queued without our knowing.
         var maybeSent = false;
         var schedule = (retry ?? DefaultRetry).Start(time ?? TimeProvider.System);
         try
         {
-            var result = await schedule.RunAsync(
+            return await schedule.RunAsync(
                 async token =>
                 {
                     try
                     {
-                        return await controller.SubmitBulkAsync(request, token);
+                        return await send(token);
                     }
                     catch (Exception ex) when (IsTransient(ex, ct))
                     {
@@ -127,12 +116,9 @@ public sealed class ControllerSubmitter(ControllerClient controller, RetryPolicy
                 (ex, decision) =>
                 {
                     var failure = Translate(ex, ct) ?? ex;
-                    return maybeSent
-                        ? new SubmitUnavailableException($"{failure.Message}; the controller did not confirm the bulk submit ({decision.GiveUpReason}), so its {names.Count} builds (build ids {request.BuildIds[0]}, ...) may or may not be queued: look for them in the build history before submitting again", ex)
-                        : failure;
+                    return maybeSent ? new SubmitUnavailableException(unconfirmed(failure, decision), ex) : failure;
                 },
                 ct);
-            return [.. result.Builds.Select(b => new SubmitReceipt(b.JobId, b.BuildId, b.Tube, b.Priority, b.Srpm, b.Target, b.Scratch, b.Submitter))];
         }
         catch (Exception ex) when (Translate(ex, ct) is { } translated)
         {
@@ -152,19 +138,6 @@ public sealed class ControllerSubmitter(ControllerClient controller, RetryPolicy
     // Failures before the request left this machine: it cannot have been queued.
     private static bool NeverSent(Exception ex) =>
         ex is HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError or HttpRequestError.SecureConnectionError };
-
-    private Exception GiveUp(Exception last, RetryDecision decision, SubmitRequest request, bool maybeSent, CancellationToken ct)
-    {
-        var failure = Translate(last, ct) ?? last;
-        if (!maybeSent)
-        {
-            return failure;
-        }
-        return new SubmitUnavailableException(
-            $"{failure.Message}; the controller did not confirm the submit ({decision.GiveUpReason}), so build id {request.BuildId} may or may not be queued: " +
-            $"look for it in the build history (`reimzul query --status Building --json`, once a worker takes it) before submitting {request.Srpm} again, since a new submit gets a new build id",
-            last);
-    }
 
     /// <summary>The failure as the submitter sees it; null for what is not the controller's (e.g. the caller's stop, or already translated).</summary>
     private Exception? Translate(Exception ex, CancellationToken ct) => ex switch
