@@ -47,21 +47,5 @@ public sealed class HandledRequests(string directory)
     }
 
     /// <summary>Forgets the outcomes recorded before <paramref name="before"/>; returns how many.</summary>
-    public int Prune(DateTimeOffset before)
-    {
-        if (!System.IO.Directory.Exists(Directory))
-        {
-            return 0;
-        }
-        var pruned = 0;
-        foreach (var file in System.IO.Directory.EnumerateFiles(Directory, "*.json"))
-        {
-            if (File.GetLastWriteTimeUtc(file) < before.UtcDateTime)
-            {
-                File.Delete(file);
-                pruned++;
-            }
-        }
-        return pruned;
-    }
+    public int Prune(DateTimeOffset before) => DurableFiles.DeleteWrittenBefore(Directory, "*.json", before);
 }

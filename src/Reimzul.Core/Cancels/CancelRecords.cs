@@ -66,23 +66,7 @@ public sealed class CancelRecords(string directory)
     }
 
     /// <summary>Removes the requests written before <paramref name="before"/>; returns how many.</summary>
-    public int Prune(DateTimeOffset before)
-    {
-        if (!System.IO.Directory.Exists(Directory))
-        {
-            return 0;
-        }
-        var removed = 0;
-        foreach (var file in System.IO.Directory.EnumerateFiles(Directory, "*.json"))
-        {
-            if (File.GetLastWriteTimeUtc(file) < before.UtcDateTime)
-            {
-                DurableFiles.TryDelete(file);
-                removed++;
-            }
-        }
-        return removed;
-    }
+    public int Prune(DateTimeOffset before) => DurableFiles.DeleteWrittenBefore(Directory, "*.json", before);
 
     private string PathOf(string buildId) => Path.Combine(Directory, buildId + ".json");
 }

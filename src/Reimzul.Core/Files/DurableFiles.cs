@@ -59,6 +59,28 @@ internal static partial class DurableFiles
     public static string TempNameFor(string path) =>
         Path.Combine(Path.GetDirectoryName(path)!, $".{Path.GetFileName(path)}.{Guid.NewGuid():N}.tmp");
 
+    /// <summary>
+    /// Deletes the files of <paramref name="directory"/> matching <paramref name="pattern"/> last written before
+    /// <paramref name="before"/> (the record stores' pruning); returns how many. A missing directory has none.
+    /// </summary>
+    public static int DeleteWrittenBefore(string directory, string pattern, DateTimeOffset before)
+    {
+        if (!Directory.Exists(directory))
+        {
+            return 0;
+        }
+        var deleted = 0;
+        foreach (var file in Directory.EnumerateFiles(directory, pattern))
+        {
+            if (File.GetLastWriteTimeUtc(file) < before.UtcDateTime)
+            {
+                TryDelete(file);
+                deleted++;
+            }
+        }
+        return deleted;
+    }
+
     public static void TryDelete(string file)
     {
         try

@@ -63,23 +63,7 @@ internal sealed class SubmitRecords(string directory)
     }
 
     /// <summary>Removes the records last written before <paramref name="before"/>; returns how many.</summary>
-    public int Prune(DateTimeOffset before)
-    {
-        if (!System.IO.Directory.Exists(Directory))
-        {
-            return 0;
-        }
-        var removed = 0;
-        foreach (var file in System.IO.Directory.EnumerateFiles(Directory))
-        {
-            if (File.GetLastWriteTimeUtc(file) < before.UtcDateTime)
-            {
-                DurableFiles.TryDelete(file);
-                removed++;
-            }
-        }
-        return removed;
-    }
+    public int Prune(DateTimeOffset before) => DurableFiles.DeleteWrittenBefore(Directory, "*", before);
 
     private string PathOf(string key) => Path.Combine(Directory, key + ".json");
 }
