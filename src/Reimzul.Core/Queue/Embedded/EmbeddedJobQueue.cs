@@ -148,10 +148,18 @@ public sealed class EmbeddedJobQueue : IJobProducer, IJobConsumer, IQueueAdmin, 
     }
 
     /// <summary>Deletes in one transaction; a job of another session is left alone (false), as by its own handle.</summary>
-    public async Task<IReadOnlyList<bool>> DeleteManyAsync(IReadOnlyList<IReservedJob> jobs, CancellationToken cancellationToken = default)
+    public Task<IReadOnlyList<bool>> DeleteManyAsync(IReadOnlyList<IReservedJob> jobs, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(jobs);
-        if (jobs.Count == 0)
+        return DeleteIdsAsync([.. jobs.Select(j => j.Id)], cancellationToken);
+    }
+
+    internal async Task<bool> DeleteAsync(long id, CancellationToken cancellationToken = default) =>
+        (await DeleteIdsAsync([id], cancellationToken))[0];
+
+    private async Task<IReadOnlyList<bool>> DeleteIdsAsync(long[] ids, CancellationToken cancellationToken)
+    {
+        if (ids.Length == 0)
         {
             return [];
         }
@@ -160,31 +168,17 @@ public sealed class EmbeddedJobQueue : IJobProducer, IJobConsumer, IQueueAdmin, 
         {
             using var turn = await _factory.Writes.EnterAsync(cancellationToken);
             var now = NowMs();
-            var deleted = new bool[jobs.Count];
+            var deleted = new bool[ids.Length];
             using var transaction = _connection.BeginTransaction(deferred: false);
-            for (var i = 0; i < jobs.Count; i++)
+            for (var i = 0; i < ids.Length; i++)
             {
-                deleted[i] = _connection.Execute(transaction, DeleteIfHeldOrFree, ("@id", jobs[i].Id), ("@session", _session), ("@now", now)) == 1;
+                // A job whose TTR ran out is ready again, so anyone may delete it.
+                deleted[i] = _connection.Execute(transaction,
+                    "DELETE FROM jobs WHERE id = @id AND (state <> 1 OR owner = @session OR due <= @now)",
+                    ("@id", ids[i]), ("@session", _session), ("@now", now)) == 1;
             }
             transaction.Commit();
             return deleted;
-        }
-        finally
-        {
-            _gate.Release();
-        }
-    }
-
-    // A job whose TTR ran out is ready again, so anyone may delete it.
-    private const string DeleteIfHeldOrFree = "DELETE FROM jobs WHERE id = @id AND (state <> 1 OR owner = @session OR due <= @now)";
-
-    internal async Task<bool> DeleteAsync(long id, CancellationToken cancellationToken = default)
-    {
-        await EnterAsync(cancellationToken);
-        try
-        {
-            using var turn = await _factory.Writes.EnterAsync(cancellationToken);
-            return _connection.Execute(null, DeleteIfHeldOrFree, ("@id", id), ("@session", _session), ("@now", NowMs())) == 1;
         }
         finally
         {
