@@ -35,13 +35,17 @@ public sealed class ChainRunner(BuildSubmitter submitter, IHistoryStore history,
     public async Task<ChainStep> AdvanceAsync(ChainJob chain, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(chain);
-        var records = (await history.LatestAsync(chain.JobTarget, ct))
-            .Where(r => r.BuildId is not null)
-            .ToLookup(r => r.BuildId!, StringComparer.Ordinal);
         for (var g = 0; g < chain.Groups.Count; g++)
         {
             var group = chain.Groups[g];
             await EnsureQueuedAsync(chain, g, ct);
+            // Only the builds of the groups reached so far, each by its id: the work follows the chain, not the size
+            // of the target's history, and a later build of the same package elsewhere cannot hide this one's result.
+            var records = new Dictionary<string, List<BuildRecord>>(StringComparer.Ordinal);
+            foreach (var build in group)
+            {
+                records[build.BuildId] = [.. (await history.BuildAsync(build.BuildId, ct)).Where(r => r.Status != BuildStatus.Done)];
+            }
             if (group.FirstOrDefault(b => IsFailure(records[b.BuildId])) is { } failed)
             {
                 await StopAsync(chain, g, failed, records[failed.BuildId].First(), ct);
