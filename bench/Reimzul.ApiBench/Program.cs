@@ -1,10 +1,9 @@
 using System.Diagnostics;
 using System.Globalization;
-using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging.Abstractions;
+using Reimzul.Benchmarks;
 using Reimzul.Config;
 using Reimzul.History;
-using Reimzul.Messages;
 using Reimzul.Queue.Embedded;
 using Reimzul.Tests.Support;
 using Reimzul.Web;
@@ -15,51 +14,15 @@ using Reimzul.Web;
 // a different target or package each time. Prints p50 and p95 of the whole request as the client sees it.
 var builds = Option("--builds", 1_000_000);
 var requests = Option("--requests", 300);
-const int Targets = 20;
-const int PackagesPerTarget = 2_500;
+const int Targets = HistoryGenerator.Targets;
+const int PackagesPerTarget = HistoryGenerator.PackagesPerTarget;
 Console.WriteLine($"api: {builds:N0} builds over {Targets} targets, {requests} requests per endpoint");
 
 using var work = new TempDir("reimzul-api-bench");
 var paths = ReimzulPaths.UnderDataDir(work.Combine("data"));
 await (await SqliteHistoryStore.OpenAsync(paths.HistoryDatabase)).DisposeAsync();
 var generate = Stopwatch.StartNew();
-using (var connection = new SqliteConnection($"Data Source={paths.HistoryDatabase};Pooling=False"))
-{
-    connection.Open();
-    using var transaction = connection.BeginTransaction();
-    using var insert = connection.CreateCommand();
-    insert.Transaction = transaction;
-    insert.CommandText = """
-        INSERT INTO build_history (srpm, arch, target, disttag, scratch, submitter, build_id, status, arrived_status, builder_fqdn, evr,
-            pkgname, timestamp, latest_build, recorded_at, duration_s)
-        VALUES ($srpm, 'x86_64', $target, '.el7', 0, 'bench', $build_id, $status, $arrived, 'builder1', '1.0-1', $pkg, $timestamp, $latest, $recorded_at, 12.5);
-        """;
-    var p = new[] { "$srpm", "$target", "$build_id", "$status", "$arrived", "$pkg", "$timestamp", "$latest", "$recorded_at" }
-        .Select(n => insert.Parameters.Add(n, SqliteType.Text)).ToArray();
-    insert.Prepare();
-    var perPackage = (builds + Targets * PackagesPerTarget - 1) / (Targets * PackagesPerTarget);
-    for (var i = 0; i < builds; i++)
-    {
-        var target = $"c7.bench{i % Targets}.x86_64";
-        var package = $"pkg{i / Targets % PackagesPerTarget}";
-        var round = i / (Targets * PackagesPerTarget);
-        var time = new DateTime(2020, 1, 1, 0, 0, 0, DateTimeKind.Utc).AddMinutes(i);
-        var timestamp = time.ToString("yyyyMMddHHmmss", CultureInfo.InvariantCulture);
-        var recorded = new DateTimeOffset(time).ToString("o", CultureInfo.InvariantCulture);
-        var latest = round == perPackage - 1 || i + Targets * PackagesPerTarget >= builds;
-        var result = i / Targets % 10 == 3 ? BuildStatus.Failed : BuildStatus.Success;
-        foreach (var (status, arrived, isLatest) in new[] { (BuildStatus.Done, BuildStatus.Building, false), (result, result, latest) })
-        {
-            (p[0].Value, p[1].Value, p[2].Value, p[3].Value, p[4].Value, p[5].Value, p[6].Value, p[7].Value, p[8].Value) =
-                ($"{package}-1.0-1.el7.src.rpm", target, $"b{i}", status, arrived, package, timestamp, isLatest ? 1 : 0, recorded);
-            insert.ExecuteNonQuery();
-        }
-    }
-    transaction.Commit();
-    using var analyze = connection.CreateCommand();
-    analyze.CommandText = "ANALYZE;";
-    analyze.ExecuteNonQuery();
-}
+await HistoryGenerator.FillAsync(paths.HistoryDatabase, builds);
 Console.WriteLine($"api: generated {builds:N0} builds ({2L * builds:N0} rows) in {generate.Elapsed.TotalSeconds:0.0} s");
 
 var config = new ReimzulConfig

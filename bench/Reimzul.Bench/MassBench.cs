@@ -65,7 +65,7 @@ internal static class MassBench
 
         var data = Path.Combine(work, "data");
         var log = Path.Combine(work, "up.log");
-        using var up = StartUp(reimzul, data, workers, log);
+        using var up = UpProcess.Start(reimzul, data, workers, log);
         await WaitForAsync(() => File.Exists(log) && File.ReadAllText(log).Contains("waiting for jobs on x86_64", StringComparison.Ordinal), TimeSpan.FromSeconds(60));
         var repo = Path.Combine(data, "bstore", "repo", "mass.noarch");
         var names = srpms.Select(NameOf).ToHashSet();
@@ -92,7 +92,7 @@ internal static class MassBench
         var fillerRpms = await MakeFillerRpmsAsync(work, 100);
         var srpms = await MakeSrpmsAsync(work, Path.Combine(work, "srpms"), "grow", sizes.Count * iterations * 2 + 1);
         var next = 0;
-        using var up = StartUp(reimzul, data, workers, log);
+        using var up = UpProcess.Start(reimzul, data, workers, log);
         await WaitForAsync(() => File.Exists(log) && File.ReadAllText(log).Contains("waiting for jobs on x86_64", StringComparison.Ordinal), TimeSpan.FromSeconds(60));
         var repo = Path.Combine(data, "bstore", "repo", "grow.noarch");
         // Warm-up, and the target exists.
@@ -193,22 +193,6 @@ internal static class MassBench
     private static async Task CopyTreeAsync(string from, string to)
     {
         await MustAsync(new ProcessSpec("cp", ["-a", from, to]) { Timeout = TimeSpan.FromMinutes(30) });
-    }
-
-    private static Process StartUp(string reimzul, string data, int workers, string log)
-    {
-        var psi = new ProcessStartInfo(reimzul) { UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true };
-        foreach (var a in new[] { "up", "--data-dir", data, "--workers", workers.ToString(CultureInfo.InvariantCulture) })
-        {
-            psi.ArgumentList.Add(a);
-        }
-        var process = Process.Start(psi)!;
-        var file = new StreamWriter(log) { AutoFlush = true };
-        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { lock (file) { file.WriteLine(e.Data); } } };
-        process.OutputDataReceived += (_, _) => { };
-        process.BeginErrorReadLine();
-        process.BeginOutputReadLine();
-        return process;
     }
 
     private static string NameOf(string srpm) => Path.GetFileName(srpm).Split('-')[0];

@@ -37,7 +37,7 @@ try
 
     var data = Path.Combine(work, "data");
     var upLog = Path.Combine(work, "up.log");
-    using var up = StartUp(options, data, upLog);
+    using var up = UpProcess.Start(options.Reimzul, data, options.Workers, upLog);
     await WaitForAsync(() => File.Exists(upLog) && File.ReadAllText(upLog).Contains("waiting for jobs on x86_64", StringComparison.Ordinal), TimeSpan.FromSeconds(60));
 
     // Warm-up: first build pays for caches on both sides.
@@ -239,23 +239,6 @@ async Task<double> ReimzulAsync(BenchOptions o, string data, string srpm, string
 
 Task SubmitAsync(BenchOptions o, string data, string srpm, string target) =>
     Must(new ProcessSpec(o.Reimzul, ["submit", "--data-dir", data, "-s", srpm, "-a", "x86_64", "-t", target, "-d", ".el7"]));
-
-static Process StartUp(BenchOptions o, string data, string log)
-{
-    var psi = new ProcessStartInfo(o.Reimzul) { UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true };
-    foreach (var a in new[] { "up", "--data-dir", data, "--workers", o.Workers.ToString(CultureInfo.InvariantCulture) })
-    {
-        psi.ArgumentList.Add(a);
-    }
-    var process = Process.Start(psi)!;
-    // The log goes to a file: the burst counts createrepo_c runs in it.
-    var file = new StreamWriter(log) { AutoFlush = true };
-    process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { lock (file) { file.WriteLine(e.Data); } } };
-    process.OutputDataReceived += (_, _) => { };
-    process.BeginErrorReadLine();
-    process.BeginOutputReadLine();
-    return process;
-}
 
 static string NameOf(string srpm) => Path.GetFileName(srpm).Split('-')[0];
 

@@ -5,7 +5,7 @@ using Microsoft.Data.Sqlite;
 using Microsoft.Playwright;
 using Reimzul.History;
 using Reimzul.Tests.Support;
-using Reimzul.UiBench;
+using Reimzul.Benchmarks;
 
 // The web UI benchmark of BENCHMARKS.md: the dashboard loaded in Debian's chromium (a fresh browser context per
 // run, so nothing is cached) from `reimzul web` over a generated history of N builds, against the same page over an
