@@ -84,11 +84,13 @@ public sealed class NotificationProcessor
 
         var fresh = new List<BuildEvent>();
         var freshIndexes = new List<int>();
+        var freshKeys = new List<string>();
         var keys = new HashSet<string>(StringComparer.Ordinal);
         for (var i = 0; i < buildEvents.Count; i++)
         {
             var e = buildEvents[i];
-            if (known[i] || !keys.Add(EventKey.Of(e)))
+            var key = EventKey.Of(e);
+            if (known[i] || !keys.Add(key))
             {
                 logger.LogInformation("Build {BuildId} {Srpm} ({Timestamp}) {Arch} {Status} is already recorded; not announcing it again",
                     e.BuildId, e.Srpm, e.Timestamp, e.Arch, e.Status);
@@ -96,6 +98,7 @@ public sealed class NotificationProcessor
             }
             fresh.Add(e);
             freshIndexes.Add(i);
+            freshKeys.Add(key);
         }
 
         var recorded = new bool[buildEvents.Count];
@@ -113,8 +116,8 @@ public sealed class NotificationProcessor
             }
             if (outbox is not null)
             {
-                await outbox.AddManyAsync([.. fresh.Select(e => new OutboxAddition(
-                    EventKey.Of(e), MessageJson.Serialize(e), [.. outboxSinks.Where(s => s.Concerns(e)).Select(s => s.Name)]))], ct);
+                await outbox.AddManyAsync([.. fresh.Select((e, i) => new OutboxAddition(
+                    freshKeys[i], MessageJson.Serialize(e), [.. outboxSinks.Where(s => s.Concerns(e)).Select(s => s.Name)]))], ct);
             }
             var written = await WithHistoryAsync(c => history.RecordManyAsync(fresh, c), "record", fresh, keepAlive, ct);
             for (var i = 0; i < fresh.Count; i++)

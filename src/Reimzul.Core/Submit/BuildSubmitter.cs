@@ -154,12 +154,7 @@ public sealed class BuildSubmitter
                 problems.Add(ex.Message);
             }
         }
-        if (problems.Count > 0)
-        {
-            var shown = problems.Take(20).ToList();
-            var more = problems.Count > shown.Count ? $"\n  ... and {problems.Count - shown.Count} more" : "";
-            throw new SubmitRefusedException($"nothing was queued: {problems.Count} of {orders.Count} SRPMs cannot be submitted:\n  {string.Join("\n  ", shown)}{more}");
-        }
+        SubmitChecks.RefuseBulkIfAny(problems, orders.Count);
     }
 
     /// <summary>Whether <paramref name="buildId"/> was used as a key of a submit here (queued, or being queued).</summary>

@@ -71,11 +71,17 @@ internal static class SubmitChecks
                 problems.Add(ex.Message);
             }
         }
+        RefuseBulkIfAny(problems, orders.Count);
+    }
+
+    /// <summary>A bulk submit with problems is refused whole, the message naming the first 20 of them.</summary>
+    public static void RefuseBulkIfAny(IReadOnlyList<string> problems, int orders)
+    {
         if (problems.Count > 0)
         {
             var shown = problems.Take(20).ToList();
             var more = problems.Count > shown.Count ? $"\n  ... and {problems.Count - shown.Count} more" : "";
-            throw new SubmitRefusedException($"nothing was queued: {problems.Count} of {orders.Count} SRPMs cannot be submitted:\n  {string.Join("\n  ", shown)}{more}");
+            throw new SubmitRefusedException($"nothing was queued: {problems.Count} of {orders} SRPMs cannot be submitted:\n  {string.Join("\n  ", shown)}{more}");
         }
     }
 

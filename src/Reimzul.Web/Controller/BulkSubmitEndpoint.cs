@@ -63,17 +63,7 @@ internal sealed class BulkSubmitEndpoint(BuildSubmitter submits, BuildAcl? acl)
         }
         var result = new BulkSubmitResult
         {
-            Builds = [.. receipts.Select(receipt => new SubmitResult
-            {
-                JobId = receipt.JobId,
-                BuildId = receipt.BuildId,
-                Tube = receipt.Tube,
-                Priority = receipt.Priority,
-                Srpm = receipt.Srpm,
-                Target = receipt.Target,
-                Scratch = receipt.Scratch,
-                Submitter = receipt.Submitter,
-            })],
+            Builds = [.. receipts.Select(SubmitEndpoint.ResultOf)],
         };
         var repeated = receipts.All(r => r.Repeated);
         return Results.Json(result, RemoteJsonContext.Readable.BulkSubmitResult, statusCode: repeated ? StatusCodes.Status200OK : StatusCodes.Status201Created);

@@ -54,19 +54,20 @@ internal sealed class SubmitEndpoint(BuildSubmitter submits, BuildAcl? acl, GitS
         {
             return Replies.Error(StatusCodes.Status503ServiceUnavailable, ex.Message);
         }
-        var result = new SubmitResult
-        {
-            JobId = receipt.JobId,
-            BuildId = receipt.BuildId,
-            Tube = receipt.Tube,
-            Priority = receipt.Priority,
-            Srpm = receipt.Srpm,
-            Target = receipt.Target,
-            Scratch = receipt.Scratch,
-            Submitter = receipt.Submitter,
-            Disttag = disttag,
-            Commit = commit,
-        };
+        var result = ResultOf(receipt) with { Disttag = disttag, Commit = commit };
         return Results.Json(result, RemoteJsonContext.Readable.SubmitResult, statusCode: receipt.Repeated ? StatusCodes.Status200OK : StatusCodes.Status201Created);
     }
+
+    /// <summary>The reply's record of a queued build, for a single submit and each build of a bulk one.</summary>
+    internal static SubmitResult ResultOf(SubmitReceipt receipt) => new()
+    {
+        JobId = receipt.JobId,
+        BuildId = receipt.BuildId,
+        Tube = receipt.Tube,
+        Priority = receipt.Priority,
+        Srpm = receipt.Srpm,
+        Target = receipt.Target,
+        Scratch = receipt.Scratch,
+        Submitter = receipt.Submitter,
+    };
 }

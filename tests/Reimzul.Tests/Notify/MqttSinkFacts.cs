@@ -59,6 +59,7 @@ public sealed class MqttSinkFacts : IAsyncLifetime, IDisposable
         }
         // One session carried the twenty.
         Assert.Equal(1, broker.Log.Split('\n').Count(l => l.Contains("as reimzul-notifier-test", StringComparison.Ordinal)));
+        await Eventually.WaitAsync(() => subscriber.Payloads.Count >= 20, TimeSpan.FromSeconds(10), subscriber.Describe);
         await broker.StopAsync();
         await Assert.ThrowsAsync<MqttUnavailableException>(() => sink.EmitAsync(MailSinkFacts.Finished(buildId: "while-down"), CancellationToken.None));
         await broker.StartAgainAsync();
@@ -66,7 +67,10 @@ public sealed class MqttSinkFacts : IAsyncLifetime, IDisposable
 
         await Eventually.WaitAsync(() => subscriber.Payloads.Any(p => p.Contains("\"after\"", StringComparison.Ordinal)), TimeSpan.FromSeconds(30), subscriber.Describe);
         var ids = subscriber.Payloads.Select(p => JsonDocument.Parse(p).RootElement.GetProperty("build_id").GetString()).ToList();
-        Assert.Equal([.. Enumerable.Range(0, 20).Select(i => $"b-{i}"), "after"], ids);
+        // QoS 1 is at least once: a message the subscriber had received, but whose acknowledgement the broker
+        // had not stored when it stopped, is delivered to it again after the restart. None is lost or reordered.
+        Assert.Equal([.. Enumerable.Range(0, 20).Select(i => $"b-{i}"), "after"], ids.Distinct());
+        Assert.Equal([.. Enumerable.Range(0, 20).Select(i => $"b-{i}")], ids.Take(20));
         // The restarted broker saw the notifier connect once, for everything after the restart.
         Assert.Equal(1, broker.Log.Split('\n').Count(l => l.Contains("as reimzul-notifier-test", StringComparison.Ordinal)));
     }
