@@ -36,6 +36,22 @@ internal sealed partial class RepodataListing(HttpClient http) : IDisposable
 
     private async Task<string?> PrimaryAsync(Uri repo, CancellationToken ct)
     {
+        try
+        {
+            return await ReadPrimaryAsync(repo, ct);
+        }
+        catch (HttpRequestException ex)
+        {
+            throw new CliException($"the build succeeded, but its repo {repo} cannot be read to see it listed: {ex.Message} (is [bstore] base_url right?)", ExitCodes.Failure);
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            throw new CliException($"the build succeeded, but its repo {repo} did not answer within 30 s", ExitCodes.Failure);
+        }
+    }
+
+    private async Task<string?> ReadPrimaryAsync(Uri repo, CancellationToken ct)
+    {
         using var repomd = await http.GetAsync(new Uri(repo, "repodata/repomd.xml"), ct);
         if (!repomd.IsSuccessStatusCode)
         {

@@ -122,7 +122,7 @@ internal sealed record ApiArch
     public IReadOnlyList<string> Rpms { get; init; } = [];
 }
 
-internal sealed record ApiCancelReply(string BuildId, IReadOnlyList<string> Canceled, bool Queued);
+internal sealed record ApiCancelReply(string BuildId, IReadOnlyList<string> Canceled, bool Queued, IReadOnlyList<string>? Removed);
 
 internal sealed record ApiResubmitRequest(bool FailedOnly);
 

@@ -8,6 +8,8 @@ using Reimzul.Web.Api;
 using Reimzul.Web.Auth;
 using Reimzul.Web.Hosting;
 
+using Reimzul.Web.Bstore;
+
 namespace Reimzul.Web;
 
 /// <summary>
@@ -38,6 +40,12 @@ public static class WebRoleServer
         var app = WebApps.Build(builder, logger, $"this service serves {ApiEndpoints.Prefix}/... (see docs/API.md)");
         // The repo is listed for RPMs only where it is on this disk (one machine, or the web role beside bstore).
         var locations = new BuildLocations(config.BstoreBaseUrl, Directory.Exists(config.Paths.Repo) ? config.Paths.Repo : null);
+        if (ServesRepo(config))
+        {
+            // One machine has no bstore service: the web role serves the repo (the logs and RPMs its pages link to,
+            // the repodata dnf and mock read) where bstore would, under /bstore/repo/.
+            RepoFiles.Map(app, config.Paths.Repo, config.Bstore.Listing);
+        }
         var model = new ReadModel(history, queues, locations, time);
         // Listens from now on: what the roles of this process count before the first scrape is kept.
         var metrics = new MetricsCollector();
@@ -46,6 +54,9 @@ public static class WebRoleServer
         ApiEndpoints.MapApi(app, services);
         return new WebServer(Section, app);
     }
+
+    /// <summary>One machine, and reading needs no token (static files would bypass <c>read_tokens</c>).</summary>
+    public static bool ServesRepo(ReimzulConfig config) => config.Topology == Topology.OneMachine && config.Web.ReadTokens is null;
 
     // With read_tokens set, reading needs one of its tokens (or a writer's credentials); without, anyone reads.
     private static WriterAuthenticator? ReadersOf(ReimzulConfig config, ILogger logger) =>

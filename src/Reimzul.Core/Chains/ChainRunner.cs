@@ -93,7 +93,7 @@ public sealed class ChainRunner(BuildSubmitter submitter, IHistoryStore history,
         var canceled = 0;
         foreach (var build in chain.Groups.Skip(failedGroup + 1).SelectMany(g => g).Where(b => b.Srpm is not null))
         {
-            var pkg = PackageOf(build.Srpm!);
+            var pkg = IncomingSrpms.PackageOf(submitter.Incoming, build.Srpm!);
             var ev = new BuildEvent
             {
                 Srpm = build.Srpm!,
@@ -116,22 +116,5 @@ public sealed class ChainRunner(BuildSubmitter submitter, IHistoryStore history,
         }
         logger.LogWarning("chain {Chain} for {Target}: {Reason} (group {Group} of {Groups}); {Count} later builds recorded Canceled, not built",
             chain.ChainId, chain.JobTarget, reason, failedGroup + 1, chain.Groups.Count, canceled);
-    }
-
-    // Name and version-release from the SRPM's header; the name from its file name (NAME-VERSION-RELEASE.src.rpm) when the file is gone.
-    private (string Name, string Evr) PackageOf(string srpm)
-    {
-        try
-        {
-            var header = RpmHeaderReader.ReadSource(Path.Combine(submitter.Incoming, srpm));
-            return (header.Name, header.Evr);
-        }
-        catch (Exception ex) when (ex is IOException or RpmFormatException or UnauthorizedAccessException)
-        {
-            var stem = srpm.EndsWith(".src.rpm", StringComparison.Ordinal) ? srpm[..^".src.rpm".Length] : srpm;
-            var release = stem.LastIndexOf('-');
-            var version = release > 0 ? stem.LastIndexOf('-', release - 1) : -1;
-            return (version > 0 ? stem[..version] : stem, "");
-        }
     }
 }

@@ -210,6 +210,11 @@ public static class ConfigLoader
             Tls = ReadTls(Section("tls"), configDir),
             Web = ReadWeb(Section("web"), configDir),
         };
+        if (Section("bstore").Text("base_url") is null && config.Topology == Topology.OneMachine && config.Web.Enabled && config.Web.ReadTokens is null)
+        {
+            // One machine: the web role serves the repo, so logs, RPMs and mock's repos are reached there.
+            config = config with { BstoreBaseUrl = config.Web.Http.Url.TrimEnd('/') + "/bstore/repo/" };
+        }
         return WithClientCertificateDefaults(config, Section("builder"));
     }
 

@@ -17,4 +17,11 @@ public interface IQueueAdmin : IAsyncDisposable
 
     /// <summary>Moves up to <paramref name="bound"/> buried jobs (or, when none are buried, delayed jobs) of a tube to ready; returns how many.</summary>
     Task<int> KickAsync(string tube, int bound, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Deletes job <paramref name="id"/> of <paramref name="tube"/> if it is waiting (ready, delayed or buried) and
+    /// <paramref name="isIt"/> accepts its body; returns the body deleted, or null. A job a consumer holds is left to it,
+    /// and the body check keeps an id that a restarted server without a binlog gave to another job safe.
+    /// </summary>
+    Task<string?> DeleteWaitingAsync(string tube, long id, Func<string, bool> isIt, CancellationToken cancellationToken = default);
 }

@@ -157,6 +157,15 @@ public sealed class BuildSubmitter
         SubmitChecks.RefuseBulkIfAny(problems, orders.Count);
     }
 
+    /// <summary>The tube, job id and priority that a submit here queued for <paramref name="buildId"/>; null when none is known.</summary>
+    public (string Tube, long JobId, uint Priority)? QueuedJobOf(string buildId) =>
+        SubmitRecords.IsValidKey(buildId) && _records.Read(buildId) is { State: SubmitRecord.Queued, JobId: > 0, Tube.Length: > 0 } record
+            ? (record.Tube, record.JobId, record.Priority)
+            : null;
+
+    /// <summary>The TTR of the jobs this queues (a job put back by a cancel that could not announce gets it too).</summary>
+    public TimeSpan JobTtr => _ttr;
+
     /// <summary>Whether <paramref name="buildId"/> was used as a key of a submit here (queued, or being queued).</summary>
     public bool IsKnownBuildId(string buildId) => SubmitRecords.IsValidKey(buildId) && _records.Read(buildId) is not null;
 
@@ -277,10 +286,8 @@ public sealed class BuildSubmitter
         for (var i = 0; i < jobs.Length; i++)
         {
             var job = jobs[i];
-            if (keys is not null)
-            {
-                Record(keys[i], SubmitRecord.For(orders[i], submitter) with { State = SubmitRecord.Queued, JobId = ids[i], Tube = tube, Priority = priorities[i] });
-            }
+            // Every build's record, keyed or not: a cancel finds its queued job through it (QueuedJobOf).
+            Record(job.BuildId!, SubmitRecord.For(orders[i], submitter) with { State = SubmitRecord.Queued, JobId = ids[i], Tube = tube, Priority = priorities[i] });
             receipts[i] = new SubmitReceipt(ids[i], job.BuildId ?? "", tube, priorities[i], job.Srpm, job.Target, job.Scratch, submitter);
         }
         if (jobs.Length == 1)

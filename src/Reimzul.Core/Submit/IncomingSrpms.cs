@@ -1,3 +1,5 @@
+using Reimzul.Rpm;
+
 namespace Reimzul.Submit;
 
 /// <summary>
@@ -24,6 +26,26 @@ public static class IncomingSrpms
         catch (IOException) when (File.Exists(final))
         {
             return false;
+        }
+    }
+
+    /// <summary>
+    /// Name and version-release of an SRPM in <paramref name="incoming"/> that no worker built: from its header, or the
+    /// name from its file name (NAME-VERSION-RELEASE.src.rpm) when the file is gone or unreadable.
+    /// </summary>
+    public static (string Name, string Evr) PackageOf(string incoming, string srpm)
+    {
+        try
+        {
+            var header = RpmHeaderReader.ReadSource(Path.Combine(incoming, srpm));
+            return (header.Name, header.Evr);
+        }
+        catch (Exception ex) when (ex is IOException or RpmFormatException or UnauthorizedAccessException)
+        {
+            var stem = srpm.EndsWith(".src.rpm", StringComparison.Ordinal) ? srpm[..^".src.rpm".Length] : srpm;
+            var release = stem.LastIndexOf('-');
+            var version = release > 0 ? stem.LastIndexOf('-', release - 1) : -1;
+            return (version > 0 ? stem[..version] : stem, "");
         }
     }
 

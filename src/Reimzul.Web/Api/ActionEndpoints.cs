@@ -25,6 +25,8 @@ internal static class ActionEndpoints
     public static void Map(RouteGroupBuilder api, ApiServices services)
     {
         var cancels = CancelRecords.Under(services.Config.Paths.DataDir);
+        var submits = BuildSubmitter.Create(services.Config, services.Queues, services.Logger);
+        var queuedRemoval = new QueuedBuildRemoval(submits, services.Queues, cancels, services.Time, services.Logger);
         api.MapPost("/builds/{buildId}/cancel", (HttpContext context, string buildId) => WriteAsync(context, services, async (writer, ct) =>
         {
             var id = BuildIdOf(buildId);
@@ -35,10 +37,13 @@ internal static class ActionEndpoints
                     StatusCodes.Status409Conflict);
             }
             // Recorded before anything else: a worker that reserves the job from now on drops it, one that builds it stops.
-            cancels.Write(new CancelRequest { BuildId = id, RequestedBy = writer, RequestedAt = services.Time.GetUtcNow() });
+            var request = cancels.Write(new CancelRequest { BuildId = id, RequestedBy = writer, RequestedAt = services.Time.GetUtcNow() });
             var running = arches.Where(a => a.Running).Select(a => a.Arch).ToList();
-            services.Logger.LogInformation("build {BuildId}: cancel requested by {Writer} (running: {Arches})", id, writer, running.Count == 0 ? "none recorded; a queued job is dropped when reserved" : string.Join(", ", running));
-            return Results.Json(new CancelReply(id, running, Queued: arches.Count == 0), ActionJson.Default.CancelReply, statusCode: StatusCodes.Status202Accepted);
+            // Not started: its job leaves the tube now, when it is still there (a worker holding it stops it instead).
+            var removed = arches.Count == 0 && await queuedRemoval.RemoveAsync(request, ct) is { } arch ? [arch] : new List<string>();
+            services.Logger.LogInformation("build {BuildId}: cancel requested by {Writer} (running: {Arches}; removed from the queue: {Removed})", id, writer,
+                running.Count == 0 ? "none recorded" : string.Join(", ", running), removed.Count == 0 ? "none" : string.Join(", ", removed));
+            return Results.Json(new CancelReply(id, running, Queued: arches.Count == 0, removed), ActionJson.Default.CancelReply, statusCode: StatusCodes.Status202Accepted);
         }));
 
         api.MapPost("/builds/{buildId}/resubmit", (HttpContext context, string buildId) => WriteAsync(context, services, async (writer, ct) =>
@@ -187,7 +192,10 @@ internal sealed record BuildArches(string Arch, string Status, BuildRecord Recor
             .Select(r => new BuildArches(r.Arch, r.Status, r))];
 }
 
-internal sealed record CancelReply(string BuildId, IReadOnlyList<string> Canceled, bool Queued);
+/// <param name="Canceled">The running arches being stopped.</param>
+/// <param name="Queued">No arch had started: a job still queued is removed (<paramref name="Removed"/>), one taken meanwhile is dropped by its worker.</param>
+/// <param name="Removed">The arches whose queued job was deleted from its tube and announced Canceled.</param>
+internal sealed record CancelReply(string BuildId, IReadOnlyList<string> Canceled, bool Queued, IReadOnlyList<string> Removed);
 
 internal sealed record ResubmitRequest(bool FailedOnly);
 

@@ -6,8 +6,10 @@ using Reimzul.Cancels;
 using Reimzul.Config;
 using Reimzul.History;
 using Reimzul.Messages;
+using Reimzul.Queue;
 using Reimzul.Queue.Embedded;
 using Reimzul.ResultStores;
+using Reimzul.Submit;
 using Reimzul.Tests.Support;
 using Reimzul.Web;
 using Reimzul.Worker;
@@ -27,6 +29,8 @@ public sealed class ActionEndpointTests : IAsyncLifetime, IDisposable
     private readonly TempDir _dir = new("reimzul-actions");
     private ReimzulPaths _paths = null!;
     private IHistoryStore _history = null!;
+    private EmbeddedJobQueueFactory _queues = null!;
+    private ReimzulConfig _config = null!;
     private WebServer _server = null!;
     private HttpClient _http = null!;
 
@@ -36,13 +40,14 @@ public sealed class ActionEndpointTests : IAsyncLifetime, IDisposable
         Directory.CreateDirectory(_paths.Repo);
         var tokens = _dir.Combine("web.tokens");
         await File.WriteAllTextAsync(tokens, $"{WriterToken} alice\n");
-        var config = new ReimzulConfig
+        var config = _config = new ReimzulConfig
         {
             Paths = _paths,
             Web = new WebOptions { Http = new HttpServiceOptions { Url = "http://unused/", Listen = "127.0.0.1", Port = 0, Tokens = tokens } },
         };
         _history = await SqliteHistoryStore.OpenAsync(_paths.HistoryDatabase);
-        _server = WebRoleServer.Create(config, _history, new EmbeddedJobQueueFactory(_paths.QueueDatabase), NullLoggerFactory.Instance, TimeProvider.System);
+        _queues = new EmbeddedJobQueueFactory(_paths.QueueDatabase);
+        _server = WebRoleServer.Create(config, _history, _queues, NullLoggerFactory.Instance, TimeProvider.System);
         await _server.StartAsync(CancellationToken.None);
         _http = new HttpClient { BaseAddress = _server.Addresses.Single() };
     }
@@ -103,6 +108,116 @@ public sealed class ActionEndpointTests : IAsyncLifetime, IDisposable
         await _history.RecordAsync(Event(id, BuildStatus.Canceled) with { Reason = "canceled by alice" });
         using var ended = await PostAsync($"api/v1/builds/{id}/cancel", WriterToken);
         Assert.Equal(HttpStatusCode.Conflict, ended.StatusCode);
+    }
+
+    [Fact]
+    public async Task CancelingAQueuedBuildRemovesItsJobFromTheTubeAndRecordsItCanceledLeavingTheOtherBuildsQueued()
+    {
+        var srpm = Path.GetFileName(await SrpmFactory.BuildAsync(SrpmFactory.NoarchSpec("queued-cancel"), _paths.Incoming));
+        var submits = BuildSubmitter.Create(_config, _queues, NullLogger.Instance);
+        var canceled = await submits.SubmitAsync(new SubmitOrder(srpm, Arch, "c7", ".el7", Scratch: false, Now: false), "alice", CancellationToken.None);
+        var other = await submits.SubmitAsync(new SubmitOrder(srpm, Arch, "c7", ".el7", Scratch: false, Now: false), "bob", CancellationToken.None);
+
+        using var response = await PostAsync($"api/v1/builds/{canceled.BuildId}/cancel", WriterToken);
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        using var reply = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.Equal(["x86_64"], reply.RootElement.GetProperty("removed").EnumerateArray().Select(a => a.GetString()));
+        Assert.True(reply.RootElement.GetProperty("queued").GetBoolean());
+        await using var admin = await _queues.OpenAdminAsync();
+        Assert.Equal(1, (await admin.StatsTubeAsync(canceled.Tube)).Ready);
+        // The other build is still the one queued; the canceled one is announced on notify for the history and the sinks.
+        await using var consumer = await _queues.OpenConsumerAsync();
+        var left = await consumer.ReserveAsync([canceled.Tube], TimeSpan.Zero);
+        Assert.Equal(other.JobId, left?.Id);
+        var announced = await consumer.ReserveAsync([Tubes.Notify], TimeSpan.Zero);
+        Assert.NotNull(announced);
+        Assert.True(MessageJson.TryParseBuildEvent(announced.Body, out var ev, out var malformed), malformed);
+        Assert.Equal((canceled.BuildId, BuildStatus.Canceled, Arch, "c7.x86_64", "queued-cancel", "canceled by alice"), (ev.BuildId, ev.Status, ev.Arch, ev.Target, ev.PkgName, ev.Reason));
+        Assert.Null(await consumer.ReserveAsync([Tubes.Notify], TimeSpan.Zero));
+        // A worker that took the job meanwhile would find the request and not announce the arch again.
+        Assert.Equal(["x86_64"], CancelRecords.Under(_paths.DataDir).Find(canceled.BuildId)?.Announced);
+
+        using var again = await PostAsync($"api/v1/builds/{canceled.BuildId}/cancel", WriterToken);
+        Assert.Equal(HttpStatusCode.Accepted, again.StatusCode);
+        Assert.Contains("\"removed\": []", await again.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ResubmittingOnlyTheFailedArchQueuesTheSameSrpmUnderANewBuildIdForThatArchAlone()
+    {
+        var srpm = Path.GetFileName(await SrpmFactory.BuildAsync(SrpmFactory.CProgramSpec("resubmit-me"), _paths.Incoming));
+        var id = BuildIds.New();
+        var first = Event(id, BuildStatus.Success) with { Srpm = srpm, PkgName = "resubmit-me", Target = "c7.x86_64" };
+        await _history.RecordAsync(first);
+        await _history.RecordAsync(first with { Arch = "i686", Status = BuildStatus.Failed, Reason = "rpmbuild failed" });
+
+        using var response = await PostAsync($"api/v1/builds/{id}/resubmit", WriterToken, "{\"failed_only\": true}");
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        using var reply = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        var newId = reply.RootElement.GetProperty("build_id").GetString();
+        Assert.NotEqual(id, newId);
+        Assert.Equal(id, reply.RootElement.GetProperty("resubmitted_from").GetString());
+        Assert.Equal(["i686"], reply.RootElement.GetProperty("arches").EnumerateArray().Select(a => a.GetString()));
+        await using var consumer = await _queues.OpenConsumerAsync();
+        var job = await consumer.ReserveAsync([Arches.BuildTube(Arch)], TimeSpan.Zero);
+        Assert.True(MessageChecks.TryReadBuildJob(job!.Tube, job.Body, out var queued, out var invalid), invalid);
+        Assert.Equal((srpm, "c7.x86_64", newId, "alice"), (queued.Srpm, queued.Target, queued.BuildId, queued.Submitter));
+        Assert.Equal(["i686"], queued.OnlyArches);
+
+        // Nothing failed in the new one's place: a build whose arches all succeeded has nothing to resubmit with failed_only.
+        var good = BuildIds.New();
+        await _history.RecordAsync(first with { BuildId = good });
+        using var nothing = await PostAsync($"api/v1/builds/{good}/resubmit", WriterToken, "{\"failed_only\": true}");
+        Assert.Equal(HttpStatusCode.Conflict, nothing.StatusCode);
+        using var unknown = await PostAsync($"api/v1/builds/{BuildIds.New()}/resubmit", WriterToken);
+        Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+    }
+
+    [Fact]
+    public async Task KickingMovesBuriedJobsBackToReadyAndRefusesAHostileTubeOrCount()
+    {
+        await using (var producer = await _queues.OpenProducerAsync())
+        await using (var consumer = await _queues.OpenConsumerAsync())
+        {
+            await producer.PutAsync("buried-tube", "{}", 10, TimeSpan.Zero, TimeSpan.FromMinutes(1));
+            await (await consumer.ReserveAsync(["buried-tube"], TimeSpan.Zero))!.BuryAsync("test");
+        }
+
+        using var anonymous = await PostAsync("api/v1/queues/buried-tube/kick", token: null, "{\"count\": 5}");
+        Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
+        using var kicked = await PostAsync("api/v1/queues/buried-tube/kick", WriterToken, "{\"count\": 5}");
+        Assert.Equal(HttpStatusCode.OK, kicked.StatusCode);
+        Assert.Contains("\"kicked\": 1", await kicked.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        await using var admin = await _queues.OpenAdminAsync();
+        Assert.Equal((1L, 0L), ((await admin.StatsTubeAsync("buried-tube")).Ready, (await admin.StatsTubeAsync("buried-tube")).Buried));
+
+        foreach (var (path, body) in new[] { ("api/v1/queues/buried-tube/kick", "{\"count\": -1}"), ("api/v1/queues/buried-tube/kick", "{\"count\": 1000000}"), ("api/v1/queues/%3Cscript%3E/kick", "{}"), ("api/v1/queues/buried-tube/kick", "not json") })
+        {
+            using var refused = await PostAsync(path, WriterToken, body);
+            Assert.True(refused.StatusCode == HttpStatusCode.BadRequest, $"{path} {body}: {refused.StatusCode}");
+            Assert.Contains("\"error\"", await refused.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task FixBuildTurnsTheLatestResultIntoOverrideWithTheWritersComment()
+    {
+        await _history.RecordAsync(Event(BuildIds.New(), BuildStatus.Failed) with { Srpm = "broken-1.0-1.src.rpm", PkgName = "broken" });
+
+        using var missing = await PostAsync("api/v1/fix-build", WriterToken, "{\"srpm\": \"broken-1.0-1.src.rpm\", \"target\": \"c7.x86_64\", \"arch\": \"x86_64\"}");
+        Assert.Equal(HttpStatusCode.BadRequest, missing.StatusCode);
+        Assert.Contains("comment is missing", await missing.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+
+        using var fixedUp = await PostAsync("api/v1/fix-build", WriterToken, "{\"srpm\": \"broken-1.0-1.src.rpm\", \"target\": \"c7.x86_64\", \"arch\": \"x86_64\", \"comment\": \"fails upstream too\"}");
+        Assert.Equal(HttpStatusCode.OK, fixedUp.StatusCode);
+        var latest = Assert.Single(await _history.LatestAsync("c7.x86_64"));
+        Assert.Equal(("broken-1.0-1.src.rpm", BuildStatus.Override), (latest.Srpm, latest.Status));
+        Assert.Contains("fails upstream too (by alice)", latest.Comment, StringComparison.Ordinal);
+
+        using var none = await PostAsync("api/v1/fix-build", WriterToken, "{\"srpm\": \"never-1-1.src.rpm\", \"target\": \"c7.x86_64\", \"arch\": \"x86_64\", \"comment\": \"x\"}");
+        Assert.Equal(HttpStatusCode.NotFound, none.StatusCode);
     }
 
     [Theory]

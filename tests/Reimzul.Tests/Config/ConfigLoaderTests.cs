@@ -25,7 +25,16 @@ public sealed class ConfigLoaderTests : IDisposable
         Assert.False(config.Mail.Notifications);
         Assert.Empty(config.Mail.Recipients);
         Assert.False(config.Mqtt.Notifications);
-        Assert.Equal("http://localhost:11081/bstore/repo/", config.BstoreBaseUrl);
+        // One machine: the web role serves the repo.
+        Assert.Equal("http://localhost:11082/bstore/repo/", config.BstoreBaseUrl);
+    }
+
+    [Fact]
+    public void TheRepoIsServedByBstoreByDefaultWithBeanstalkdAndByTheWebRoleOnOneMachine()
+    {
+        Assert.Equal("http://localhost:11081/bstore/repo/", files.Load(files.Write("many.ini", "[queue]\nbackend = beanstalkd\n")).BstoreBaseUrl);
+        Assert.Equal("http://localhost:8080/bstore/repo/", files.Load(files.Write("web.ini", "[web]\nport = 8080\n")).BstoreBaseUrl);
+        Assert.Equal("https://repo.example.org/r/", files.Load(files.Write("set.ini", "[bstore]\nbase_url = https://repo.example.org/r/\n")).BstoreBaseUrl);
     }
 
     [Fact]

@@ -340,6 +340,36 @@ public abstract class JobQueueContract : IAsyncLifetime
     }
 
     [Fact]
+    public async Task DeleteWaitingRemovesAReadyDelayedOrBuriedJobOfItsTubeWhoseBodyIsTheOneAskedForAndNoOther()
+    {
+        var producer = await ProducerAsync();
+        var consumer = await ConsumerAsync();
+        var admin = await AdminAsync();
+        var t = Tube("t");
+        var ready = await Put(producer, t, "build a");
+        var delayed = await producer.PutAsync(t, "build b", 10, TimeSpan.FromMinutes(5), LongTtr);
+        var held = await Put(producer, Tube("held"), "build c");
+        var heldJob = await consumer.ReserveAsync([Tube("held")], TimeSpan.Zero);
+        var buried = await Put(producer, Tube("buried"), "build d");
+        await (await consumer.ReserveAsync([Tube("buried")], TimeSpan.Zero))!.BuryAsync("test");
+
+        // The wrong body, the wrong tube, a job a consumer holds and an id that is no job are all left alone.
+        Assert.Null(await admin.DeleteWaitingAsync(t, ready, body => body == "build z"));
+        Assert.Null(await admin.DeleteWaitingAsync(Tube("other"), ready, _ => true));
+        Assert.Null(await admin.DeleteWaitingAsync(Tube("held"), held, _ => true));
+        Assert.Null(await admin.DeleteWaitingAsync(t, 987_654_321, _ => true));
+        Assert.Equal((1L, 0L, 1L), Counts(await admin.StatsTubeAsync(t)));
+
+        Assert.Equal("build a", await admin.DeleteWaitingAsync(t, ready, body => body == "build a"));
+        Assert.Equal("build b", await admin.DeleteWaitingAsync(t, delayed, _ => true));
+        Assert.Equal("build d", await admin.DeleteWaitingAsync(Tube("buried"), buried, _ => true));
+        Assert.Null(await admin.DeleteWaitingAsync(t, ready, _ => true));
+        Assert.Equal((0L, 0L, 0L), Counts(await admin.StatsTubeAsync(t)));
+        Assert.Equal(0, (await admin.StatsTubeAsync(Tube("buried"))).Buried);
+        Assert.True(await heldJob!.DeleteAsync());
+    }
+
+    [Fact]
     public async Task AReservationWhoseTtrRunsOutReturnsTheJobToOthersAndItsOldHandleHoldsNothing()
     {
         var producer = await ProducerAsync();

@@ -98,11 +98,13 @@ public sealed class BuildSubmitterKeyFacts(SubmitSrpms srpms) : IDisposable
     }
 
     [Fact]
-    public async Task ASubmitWithoutAKeyWritesNoRecord()
+    public async Task ASubmitWithoutAKeyRecordsWhereItsJobWentForACancelToFindIt()
     {
-        await site.Core.SubmitAsync(Order(), "alice", CancellationToken.None);
+        var receipt = await site.Core.SubmitAsync(Order(), "alice", CancellationToken.None);
 
-        Assert.False(Directory.Exists(site.Core.KeysDirectory));
+        Assert.Equal((receipt.Tube, receipt.JobId, receipt.Priority), site.Core.QueuedJobOf(receipt.BuildId));
+        Assert.Null(site.Core.QueuedJobOf(Reimzul.Messages.BuildIds.New()));
+        Assert.Null(site.Core.QueuedJobOf("../../etc/passwd"));
     }
 
     /// <summary>Puts the job, then fails as a connection that drops before the answer would.</summary>

@@ -42,9 +42,11 @@ public sealed class SubmitSite : IDisposable
         return File.Exists(Path.Combine(Incoming, name)) ? name : PutInIncoming(path, name);
     }
 
-    /// <summary>What the incoming dir holds, hidden temp files included; nothing when it does not exist.</summary>
+    /// <summary>What the incoming dir holds, hidden temp files included but not the submit records' dir (<c>.submits</c>); nothing when it does not exist.</summary>
     public IReadOnlyList<string> IncomingFiles() =>
-        Directory.Exists(Incoming) ? [.. Directory.GetFileSystemEntries(Incoming).Select(p => Path.GetFileName(p)!).Order(StringComparer.Ordinal)] : [];
+        Directory.Exists(Incoming)
+            ? [.. Directory.GetFileSystemEntries(Incoming).Select(p => Path.GetFileName(p)!).Where(n => n != ".submits").Order(StringComparer.Ordinal)]
+            : [];
 
     /// <summary>Takes every ready job off the build tubes, lowest priority first.</summary>
     public async Task<IReadOnlyList<IReservedJob>> TakeQueuedAsync()

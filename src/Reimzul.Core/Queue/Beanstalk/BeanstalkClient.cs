@@ -299,6 +299,29 @@ public sealed class BeanstalkClient : IAsyncDisposable
         return new BeanstalkJob(id, body);
     }
 
+    /// <summary><c>peek ID</c>: the job with that id in any tube and state; null when there is none.</summary>
+    public async Task<BeanstalkJob?> PeekAsync(long id, CancellationToken cancellationToken = default)
+    {
+        await EnterAsync(cancellationToken);
+        if (id < 0)
+        {
+            return null;
+        }
+        Command("peek "u8, (ulong)id);
+        var line = await SendAndReadLineAsync();
+        if (Reply.Is(line.Span, "NOT_FOUND"u8))
+        {
+            return null;
+        }
+        if (!Reply.TryJob(line.Span, "FOUND "u8, out var found, out var length))
+        {
+            throw Unexpected("peek", line.Span);
+        }
+        var body = await ReadBodyAsync(length);
+        _connection.ReplyReceived();
+        return new BeanstalkJob(found, body);
+    }
+
     /// <summary><c>peek-ready</c> on the used tube: the job a reserve would get next (lowest priority, then id); null when none is ready.</summary>
     public async Task<BeanstalkJob?> PeekReadyAsync(CancellationToken cancellationToken = default)
     {

@@ -190,6 +190,28 @@ public sealed class BeanstalkdJobQueue : IJobProducer, IJobConsumer, IQueueAdmin
         }, cancellationToken);
     }
 
+    public Task<string?> DeleteWaitingAsync(string tube, long id, Func<string, bool> isIt, CancellationToken cancellationToken = default)
+    {
+        JobLimits.CheckTube(tube);
+        ArgumentNullException.ThrowIfNull(isIt);
+        return RunAsync(async client =>
+        {
+            // stats-job, peek and delete: a job reserved in between is not deleted (delete finds only waiting jobs
+            // and this connection's own), and its id cannot pass to another job while this connection stays open.
+            var stats = await client.StatsJobAsync(id, cancellationToken);
+            if (stats is null || stats.GetValueOrDefault("tube") != tube || stats.GetValueOrDefault("state") == "reserved")
+            {
+                return null;
+            }
+            if (await client.PeekAsync(id, cancellationToken) is not { } job)
+            {
+                return null;
+            }
+            var body = Encoding.UTF8.GetString(job.Body);
+            return isIt(body) && await client.DeleteAsync(id, cancellationToken) ? body : null;
+        }, cancellationToken);
+    }
+
     public Task<IReadOnlyList<BuriedJob>> BuriedAsync(string tube, int limit, CancellationToken cancellationToken = default)
     {
         JobLimits.CheckTube(tube);

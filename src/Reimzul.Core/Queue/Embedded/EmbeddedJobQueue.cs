@@ -273,6 +273,33 @@ public sealed class EmbeddedJobQueue : IJobProducer, IJobConsumer, IQueueAdmin, 
         }
     }
 
+    public async Task<string?> DeleteWaitingAsync(string tube, long id, Func<string, bool> isIt, CancellationToken cancellationToken = default)
+    {
+        JobLimits.CheckTube(tube);
+        ArgumentNullException.ThrowIfNull(isIt);
+        await EnterAsync(cancellationToken);
+        try
+        {
+            using var turn = await _factory.Writes.EnterAsync(cancellationToken);
+            var now = NowMs();
+            using var transaction = _connection.BeginTransaction(deferred: false);
+            // Waiting, or reserved with its TTR run out (ready again, as a reserve would find it).
+            const string Waiting = "id = @id AND tube = @tube AND (state <> 1 OR due <= @now)";
+            using var command = _connection.Command(transaction, "SELECT body FROM jobs WHERE " + Waiting, ("@id", id), ("@tube", tube), ("@now", now));
+            if (command.ExecuteScalar() is not string body || !isIt(body))
+            {
+                return null;
+            }
+            _connection.Execute(transaction, "DELETE FROM jobs WHERE " + Waiting, ("@id", id), ("@tube", tube), ("@now", now));
+            transaction.Commit();
+            return body;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
     public async Task<TubeStats> StatsTubeAsync(string tube, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(tube);

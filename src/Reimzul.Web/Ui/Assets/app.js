@@ -521,7 +521,10 @@ function renderActions(box, outcome, build) {
       onclick: act("Canceling", async () => {
         const reply = await postJson(`/api/v1/builds/${seg(build.build_id)}/cancel`);
         const canceled = reply.canceled ?? [];
-        return el("p", { class: "notice", role: "status" }, canceled.length ? `Cancel requested for ${canceled.join(", ")}.` : "Nothing left to cancel.");
+        const removed = reply.removed ?? [];
+        return el("p", { class: "notice", role: "status" },
+          canceled.length ? `Cancel requested for ${canceled.join(", ")}.`
+            : removed.length ? `Canceled: ${removed.join(", ")} removed from the queue.` : "Nothing left to cancel.");
       }),
     }, "Cancel build"),
     el("button", {
