@@ -116,6 +116,10 @@ async Task<int> AcrossHostsAsync()
             token_file = {Path.Combine(work, "token")}
             [builder]
             backend = rpmbuild
+            [web]
+            listen = {ctl}
+            port = 11082
+            url = http://{ctl}:11082/
             """);
         return path;
     }
@@ -139,6 +143,11 @@ async Task<int> AcrossHostsAsync()
         Start("b1", options.Reimzul, "worker", "--config", Config("b1", ctl, 11300));
         var client = Config("client", ctl, 11300);
         var repo = Path.Combine(work, "bstore", "bstore", "repo", "hosts.x86_64");
+        if (options.LiveLog)
+        {
+            Start("ctl", options.Reimzul, "web", "--config", ctlConfig);
+            return await LiveLogAsync(net, client);
+        }
 
         async Task<double> SubmitAsync(string srpm)
         {
@@ -186,6 +195,90 @@ async Task<int> AcrossHostsAsync()
             await process.WaitForExitAsync();
         }
     }
+}
+
+// A line written to build.log on the builder → printed by `reimzul logs -f` on the client host (the worker sends the
+// live log to bstore every 250 ms, the web role on the controller host reads it from there, logs -f asks every 250 ms);
+// against the same ticking loop read straight from its own stdout on this machine.
+async Task<int> LiveLogAsync(TestNetwork net, string client)
+{
+    const int Ticks = 60;
+    var top = Path.Combine(work, "tick-top");
+    var spec = Path.Combine(work, "benchticks.spec");
+    var loop = $"for i in $(seq 1 {Ticks}); do echo \"tick $i $(date +%%s%%3N)\"; sleep 0.25; done";
+    await File.WriteAllTextAsync(spec, $"Name: benchticks\nVersion: 1.0\nRelease: 1\nSummary: bench\nLicense: MIT\nBuildArch: noarch\n%description\nbench\n%build\n{loop}\n%install\nmkdir -p %{{buildroot}}/usr/share/benchticks\necho t > %{{buildroot}}/usr/share/benchticks/f\n%files\n/usr/share/benchticks/f\n");
+    await Must(new ProcessSpec("rpmbuild", ["-bs", "--define", "_topdir " + top, spec]));
+    var srpm = Path.Combine(top, "SRPMS", "benchticks-1.0-1.src.rpm");
+
+    var bare = await FollowAsync(new ProcessSpec("sh", ["-c", loop.Replace("%%", "%", StringComparison.Ordinal)]));
+
+    string? buildId = null;
+    for (var attempt = 0; buildId is null; attempt++)
+    {
+        var submitted = await runner.RunAsync(net.In("client", new ProcessSpec(options.Reimzul, ["submit", "--config", client, "-s", srpm, "-a", "x86_64", "-t", "livelog", "-d", ".el7"])));
+        var match = Regex.Match(submitted.StandardOutput, "build id ([0-9a-f]{32})");
+        if (match.Success)
+        {
+            buildId = match.Groups[1].Value;
+        }
+        else if (attempt > 50)
+        {
+            throw new InvalidOperationException($"submit failed: {submitted.StandardError}");
+        }
+        else
+        {
+            await Task.Delay(200);
+        }
+    }
+    // logs -f refuses a build the history does not know yet: start it once the build is recorded Building.
+    List<double> live = [];
+    for (var attempt = 0; live.Count == 0; attempt++)
+    {
+        live = await FollowAsync(net.In("client", new ProcessSpec(options.Reimzul, ["logs", "-f", buildId, "--config", client])));
+        if (live.Count == 0)
+        {
+            if (attempt > 100)
+            {
+                throw new InvalidOperationException("logs -f printed no tick");
+            }
+            await Task.Delay(100);
+        }
+    }
+    Console.WriteLine();
+    Console.WriteLine($"live log across hosts: {live.Count} of {Ticks} lines seen while the build ran, 4 per second");
+    Console.WriteLine($"  tick read from its own stdout on this machine : median {Median(bare):0} ms, p95 {Percentile(bare, 0.95):0} ms");
+    Console.WriteLine($"  builder → bstore → web role → logs -f          : median {Median(live):0} ms, p95 {Percentile(live, 0.95):0} ms, max {live.Max():0} ms");
+    return 0;
+}
+
+// Runs spec and returns, for each "tick N UNIX_MS" line it prints, how long after UNIX_MS the line arrived here.
+static async Task<List<double>> FollowAsync(ProcessSpec spec)
+{
+    var latencies = new List<double>();
+    var psi = spec.CreateStartInfo();
+    using var process = Process.Start(psi)!;
+    process.OutputDataReceived += (_, e) =>
+    {
+        var arrived = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        if (e.Data is { } line && Regex.Match(line, @"^tick \d+ (\d{13})$") is { Success: true } m)
+        {
+            lock (latencies)
+            {
+                latencies.Add(arrived - long.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture));
+            }
+        }
+    };
+    process.BeginOutputReadLine();
+    process.BeginErrorReadLine();
+    await process.WaitForExitAsync();
+    process.WaitForExit();
+    return latencies;
+}
+
+static double Percentile(List<double> values, double p)
+{
+    var sorted = values.Order().ToList();
+    return sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(p * sorted.Count) - 1)];
 }
 
 async Task<double> TimeAsync(ProcessSpec spec)
@@ -287,12 +380,13 @@ async Task Must(ProcessSpec spec)
     }
 }
 
-internal sealed record BenchOptions(string Reimzul, int Iterations, int Burst, int Workers, bool Hosts = false)
+internal sealed record BenchOptions(string Reimzul, int Iterations, int Burst, int Workers, bool Hosts = false, bool LiveLog = false)
 {
     public static BenchOptions Parse(string[] args)
     {
-        var o = new BenchOptions("/usr/local/bin/reimzul", 15, 100, 2, args.Contains("--hosts"));
-        args = [.. args.Where(a => a != "--hosts")];
+        // --livelog: across hosts, how long a build.log line takes to reach `reimzul logs -f`.
+        var o = new BenchOptions("/usr/local/bin/reimzul", 15, 100, 2, args.Contains("--hosts") || args.Contains("--livelog"), args.Contains("--livelog"));
+        args = [.. args.Where(a => a is not "--hosts" and not "--livelog")];
         for (var i = 0; i + 1 < args.Length; i += 2)
         {
             o = args[i] switch
