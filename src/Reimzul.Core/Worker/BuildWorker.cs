@@ -280,10 +280,16 @@ public sealed class BuildWorker(
         }
 
         // From here the build is stored: announce it even if we are asked to stop, and keep trying rather than build again.
-        await AnnounceAsync(ev with { Status = outcomeRecord.Status, Reason = outcomeRecord.Reason, DurationSeconds = outcomeRecord.DurationSeconds });
+        var stored = ev with { Status = outcomeRecord.Status, Reason = outcomeRecord.Reason, DurationSeconds = outcomeRecord.DurationSeconds };
         if (outcome.Succeeded)
         {
-            await RequestRepoAsync(ev);
+            // With its repodata request in the same put: one queue transaction less between the build and the repo.
+            await WithRetriesAsync($"the {stored.Status} of {stored.PkgName} {stored.Arch} for {stored.Target} and its repodata",
+                ct => _publisher.PublishWithRepoRequestAsync(stored, ct));
+        }
+        else
+        {
+            await AnnounceAsync(stored);
         }
         return null;
     }
