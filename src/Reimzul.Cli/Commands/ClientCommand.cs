@@ -92,6 +92,10 @@ public static class ClientCommand
             RequestId = requestId,
         };
 
+        if (mqtt.CaCert is { } ca)
+        {
+            ProcessTrust.OnlyThisCa(ca);
+        }
         await using var connection = new MqttSubscription(mqtt, $"reimzul-client-{requestId[..12]}", persistent: false, NullLogger.Instance, configSource);
         try
         {

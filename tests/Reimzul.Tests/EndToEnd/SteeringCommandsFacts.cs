@@ -102,6 +102,25 @@ public sealed class SteeringCommandsFacts(SteeringFixture fixture) : IClassFixtu
     }
 
     [Fact]
+    public async Task LogsFollowPrintsTheBuildLogAsItIsWrittenAndStopsWhenTheBuildEnds()
+    {
+        var (id, _) = await fixture.SubmitAsync(Ui.UiSpecs.Ticking("steer-ticking", 6), "c7.steer-follow");
+        await Eventually.WaitAsync(() => Install.Log().Any(l => l.Status == "Building" && l.Srpm.StartsWith("steer-ticking", StringComparison.Ordinal)),
+            TimeSpan.FromSeconds(60), () => $"the ticking build never started\n{fixture.Up.Describe()}");
+
+        await using var follow = Install.Start("logs", "-f", id);
+        // The first ticks arrive while the build still runs: followed, not printed after the fact.
+        await follow.WaitForLineAsync("tick 2 of 6");
+        Assert.DoesNotContain(Install.Log(), l => l.Srpm.StartsWith("steer-ticking", StringComparison.Ordinal) && l.Status == "Success");
+        await follow.WaitForExitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.Equal(0, follow.ExitCode);
+        Assert.Contains(follow.Lines, l => l.Contains("tick 6 of 6", StringComparison.Ordinal));
+        // Markup in a log is printed as the bytes it is.
+        Assert.Contains(follow.Lines, l => l.Contains(Ui.UiSpecs.HostileLine, StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task CancelRemovesAQueuedBuildAtOnceAndStopsTheRunningOneWithinSeconds()
     {
         var (running, _) = await fixture.SubmitAsync(SrpmFactory.SleepingSpec("steer-sleeper", 60), "c7.steer-cancel");

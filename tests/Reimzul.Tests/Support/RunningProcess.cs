@@ -26,6 +26,9 @@ public sealed class RunningProcess : IAsyncDisposable
 
     public bool HasExited => _process.HasExited;
 
+    /// <summary>The exit code, once it exited.</summary>
+    public int ExitCode => _process.ExitCode;
+
     public IReadOnlyList<string> Lines => [.. _lines];
 
     public string Output => string.Join('\n', _lines);
