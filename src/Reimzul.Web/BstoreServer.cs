@@ -41,6 +41,10 @@ public static class BstoreServer
         Directory.CreateDirectory(uploads.Root);
         uploads.SweepAbandoned();
         RepoFiles.Map(app, config.Paths.Repo, config.Bstore.Listing);
+        // Its repogen's createrepo_c runs, for Prometheus (reads need no credentials here, as the repo's do not).
+        var metrics = new Api.MetricsCollector();
+        app.Lifetime.ApplicationStopped.Register(metrics.Dispose);
+        Api.MetricsEndpoint.MapProcessCounters(app, metrics);
 
         var results = app.MapGroup(RemoteProtocol.ResultsPath);
         results.MapPost("/", (HttpContext context, CancellationToken cancellationToken) => Replies.GuardAsync(async () =>

@@ -164,6 +164,11 @@ public static class Composition
             services.AddSingleton<IHostedService>(sp => WebRoleServer.Create(config, readHistory, sp.GetRequiredService<IJobQueueFactory>(),
                 sp.GetRequiredService<ILoggerFactory>(), sp.GetRequiredService<TimeProvider>()));
         }
+        if (roles.HasFlag(Roles.Worker) && !roles.HasFlag(Roles.Web) && config.Builder.MetricsPort > 0)
+        {
+            // Many machines: the worker's counters are its own process's; with the web role beside it, that serves them.
+            services.AddSingleton<IHostedService>(sp => WorkerMetricsServer.Create(config.Builder, sp.GetRequiredService<ILoggerFactory>()));
+        }
         if (roles.HasFlag(Roles.MqttSub))
         {
             services.AddSingleton<IHostedService>(sp => BuildRequests.MqttRequestService.Create(config, sp.GetRequiredService<IJobQueueFactory>(), sp.GetRequiredService<ILoggerFactory>()));

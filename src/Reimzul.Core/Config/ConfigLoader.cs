@@ -37,7 +37,7 @@ public static class ConfigLoader
         ["mqtt"] = ["notifications", "host", "port", "ca_cert", "tls_cert", "tls_key", "tls_insecure", "topic", "username", "password", "trust_payload_submitter"],
         ["paths"] = ["data_dir", "incoming", "results", "repo", "tosign", "cache", "mock_configs", "queue_db", "history_db"],
         ["queue"] = ["backend", "host", "port", "tls", "ca_cert", "tls_cert", "tls_key", "tls_server_name"],
-        ["builder"] = ["arch", "fqdn", "backend", "mock_path", "rpmbuild_path", "sandbox", "bwrap_path", "build_user", "timeout", "ttr", "min_free_mb", "retry_delay"],
+        ["builder"] = ["arch", "fqdn", "backend", "mock_path", "rpmbuild_path", "sandbox", "bwrap_path", "build_user", "timeout", "ttr", "min_free_mb", "retry_delay", "metrics_listen", "metrics_port"],
         ["repogen"] = ["createrepo_path", "workers", "sqlite", "retain_old_md"],
         ["history"] = ["backend", "url", "password_file"],
         ["web"] = ["enabled", "url", "listen", "port", "https", "client_certs", "tokens", "token_file", "writers", "read_tokens", "builders_seen_within"],
@@ -398,6 +398,8 @@ public static class ConfigLoader
             MinFreeBytes = builder.Megabytes("min_free_mb", 0, long.MaxValue) ?? defaults.MinFreeBytes,
             // A zero delay would turn waiting for disk space into a busy loop.
             RetryDelay = builder.Duration("retry_delay", TimeSpan.FromSeconds(1), LongestDuration) ?? defaults.RetryDelay,
+            MetricsListen = builder.Checked("metrics_listen", CheckListenAddress) ?? defaults.MetricsListen,
+            MetricsPort = builder.Int("metrics_port", 0, 65535) ?? defaults.MetricsPort,
         };
     }
 

@@ -113,6 +113,15 @@ public sealed record BuilderOptions
 
     /// <summary>How long a job that could not be built for want of space waits before it is tried again.</summary>
     public TimeSpan RetryDelay { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary><c>metrics_listen</c>: where a worker process serves its <c>/metrics</c> (an IP address, or *).</summary>
+    public string MetricsListen { get; init; } = "127.0.0.1";
+
+    /// <summary>
+    /// <c>metrics_port</c>: the port of a worker process's own <c>/metrics</c> (its builds and uploads, for Prometheus on
+    /// many machines); 0, the default, serves none (on one machine <c>reimzul up</c>'s web role shows them).
+    /// </summary>
+    public int MetricsPort { get; init; }
 }
 
 public sealed record RepogenOptions

@@ -47,6 +47,19 @@ internal static class MetricsEndpoint
         }));
     }
 
+    /// <summary>
+    /// <c>GET /metrics</c> of a process without the queue or the history at hand (bstore, a worker): only what its roles
+    /// counted since it started. Prometheus scrapes each such process and adds the series up.
+    /// </summary>
+    public static void MapProcessCounters(IEndpointRouteBuilder app, MetricsCollector collector) =>
+        app.MapGet("/metrics", () =>
+        {
+            var text = new PrometheusText();
+            WriteCounters(text, collector);
+            WriteHistograms(text, collector);
+            return Results.Text(text.ToString(), PrometheusText.ContentType);
+        });
+
     private static readonly (string Name, string Help)[] CounterFamilies =
     [
         (ReimzulMetrics.BuildsStarted, "Builds the workers of this process started, by arch and target"),

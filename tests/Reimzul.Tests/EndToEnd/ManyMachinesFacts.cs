@@ -37,6 +37,19 @@ public sealed class ManyMachinesFacts : IAsyncLifetime
         Assert.Contains(built.Builder, new[] { "b1", "b2" });
         Assert.Contains($"{built.Builder}: stored result c7.x86_64/cross-c/", _hosts.Bstore.Output, StringComparison.Ordinal);
 
+        // Each builder's own /metrics counts what it built and uploaded; bstore's, the createrepo_c runs of its repogen.
+        var workers = new List<string>();
+        foreach (var builder in new[] { "b1", "b2" })
+        {
+            workers.Add(await _hosts.CurlAsync(builder, $"http://127.0.0.1:{ThreeHosts.WorkerMetricsPort}/metrics"));
+        }
+        Assert.Equal(3, workers.Sum(m => PrometheusSamples.Sum(m, "reimzul_builds_finished_total", "status=\"Success\"")));
+        Assert.Equal(1, workers.Sum(m => PrometheusSamples.Sum(m, "reimzul_builds_finished_total", "arch=\"i386\"")));
+        Assert.True(workers.Sum(m => PrometheusSamples.Sum(m, "reimzul_upload_bytes_total", "")) > 0, string.Join("\n", workers));
+        Assert.Equal(3, workers.Sum(m => PrometheusSamples.Sum(m, "reimzul_build_duration_seconds_count", "")));
+        var bstoreMetrics = await _hosts.CurlAsync("client", $"http://{_hosts.BstoreAddress}:11081/metrics");
+        Assert.True(PrometheusSamples.Sum(bstoreMetrics, "reimzul_createrepo_runs_total", "target=\"c7.x86_64\"") >= 1, bstoreMetrics);
+
         // A builder dies in the middle of a build: the other one builds the job.
         var slow = await SrpmFactory.BuildAsync(SrpmFactory.SleepingSpec("cross-slow", 5), sources);
         Assert.True((await _hosts.SubmitAsync(slow, "noarch")).Succeeded);

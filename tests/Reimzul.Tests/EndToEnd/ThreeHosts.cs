@@ -130,7 +130,19 @@ public sealed class ThreeHosts : IAsyncDisposable
     public RunningProcess StartBstore() => StartReimzul("bstore", "bstore", WriteConfig("bstore", "bstore.ini", ("bstore", "upload_retry_limit", "2m")));
 
     public RunningProcess StartBuilder(string host) => StartReimzul(host, "worker", WriteConfig(host, "builder.ini",
-        ("builder", "backend", "rpmbuild"), ("builder", "arch", "x86_64"), ("builder", "timeout", "120"), ("builder", "ttr", "5"), ("builder", "retry_delay", "2")));
+        ("builder", "backend", "rpmbuild"), ("builder", "arch", "x86_64"), ("builder", "timeout", "120"), ("builder", "ttr", "5"), ("builder", "retry_delay", "2"),
+        ("builder", "metrics_port", WorkerMetricsPort.ToString(System.Globalization.CultureInfo.InvariantCulture))));
+
+    /// <summary>Where each builder serves its own /metrics, on its host's loopback.</summary>
+    public const int WorkerMetricsPort = 9109;
+
+    /// <summary>What GET <paramref name="url"/> answers, asked with curl on <paramref name="host"/>.</summary>
+    public async Task<string> CurlAsync(string host, string url)
+    {
+        var result = await RunAsync(host, new ProcessSpec("curl", ["-sSf", "--max-time", "10", url]));
+        Assert.True(result.Succeeded, $"curl {url} on {host}: {result.StandardError}");
+        return result.StandardOutput;
+    }
 
     public async Task StartBeanstalkdAsync()
     {
