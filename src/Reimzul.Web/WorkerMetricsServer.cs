@@ -1,13 +1,10 @@
 using System.Net;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Reimzul.Config;
 using Reimzul.Web.Api;
+using Reimzul.Web.Hosting;
 
 namespace Reimzul.Web;
 
@@ -21,16 +18,7 @@ public static class WorkerMetricsServer
     public static WebServer Create(BuilderOptions builder, ILoggerFactory loggerFactory)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        var web = WebApplication.CreateSlimBuilder(new WebApplicationOptions
-        {
-            // No file watchers and no configuration but the INI file's, as the other services (WebApps).
-            Args = ["--hostBuilder:reloadConfigOnChange=false"],
-            ContentRootPath = AppContext.BaseDirectory,
-            EnvironmentName = Environments.Production,
-        });
-        web.Configuration.Sources.Clear();
-        web.Logging.ClearProviders();
-        web.Services.Replace(ServiceDescriptor.Singleton(loggerFactory));
+        var web = WebApps.SlimBuilder(loggerFactory);
         web.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;

@@ -70,10 +70,9 @@ internal static class WebApps
         return https;
     }
 
-    private static WebApplicationBuilder CreateBuilder(ReimzulConfig config, string section, HttpServiceOptions http, ILoggerFactory loggerFactory, TlsHandshakeLog handshakes)
+    /// <summary>A host whose only configuration is the INI file's and whose logs go to <paramref name="loggerFactory"/>.</summary>
+    internal static WebApplicationBuilder SlimBuilder(ILoggerFactory loggerFactory)
     {
-        var https = TlsSettings(config, section, http);
-
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
         {
             // No file watchers: the configuration sources are cleared below, and each watcher costs an inotify
@@ -85,7 +84,15 @@ internal static class WebApps
         // The INI file is the only configuration: no appsettings.json or ASPNETCORE_* variable may add an endpoint.
         builder.Configuration.Sources.Clear();
         builder.Logging.ClearProviders();
-        builder.Services.Replace(ServiceDescriptor.Singleton(https is null ? loggerFactory : TlsHandshakeLog.LoggerFactory(loggerFactory)));
+        builder.Services.Replace(ServiceDescriptor.Singleton(loggerFactory));
+        return builder;
+    }
+
+    private static WebApplicationBuilder CreateBuilder(ReimzulConfig config, string section, HttpServiceOptions http, ILoggerFactory loggerFactory, TlsHandshakeLog handshakes)
+    {
+        var https = TlsSettings(config, section, http);
+
+        var builder = SlimBuilder(https is null ? loggerFactory : TlsHandshakeLog.LoggerFactory(loggerFactory));
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;

@@ -285,18 +285,7 @@ public sealed class BeanstalkClient : IAsyncDisposable
     {
         await EnterAsync(cancellationToken);
         Command("peek-buried"u8);
-        var line = await SendAndReadLineAsync();
-        if (Reply.Is(line.Span, "NOT_FOUND"u8))
-        {
-            return null;
-        }
-        if (!Reply.TryJob(line.Span, "FOUND "u8, out var id, out var length))
-        {
-            throw Unexpected("peek-buried", line.Span);
-        }
-        var body = await ReadBodyAsync(length);
-        _connection.ReplyReceived();
-        return new BeanstalkJob(id, body);
+        return await ReadPeekedAsync("peek-buried");
     }
 
     /// <summary><c>peek ID</c>: the job with that id in any tube and state; null when there is none.</summary>
@@ -308,18 +297,7 @@ public sealed class BeanstalkClient : IAsyncDisposable
             return null;
         }
         Command("peek "u8, (ulong)id);
-        var line = await SendAndReadLineAsync();
-        if (Reply.Is(line.Span, "NOT_FOUND"u8))
-        {
-            return null;
-        }
-        if (!Reply.TryJob(line.Span, "FOUND "u8, out var found, out var length))
-        {
-            throw Unexpected("peek", line.Span);
-        }
-        var body = await ReadBodyAsync(length);
-        _connection.ReplyReceived();
-        return new BeanstalkJob(found, body);
+        return await ReadPeekedAsync("peek");
     }
 
     /// <summary><c>peek-ready</c> on the used tube: the job a reserve would get next (lowest priority, then id); null when none is ready.</summary>
@@ -327,6 +305,12 @@ public sealed class BeanstalkClient : IAsyncDisposable
     {
         await EnterAsync(cancellationToken);
         Command("peek-ready"u8);
+        return await ReadPeekedAsync("peek-ready");
+    }
+
+    // The reply of every peek command: FOUND <id> <bytes> and the body, or NOT_FOUND.
+    private async Task<BeanstalkJob?> ReadPeekedAsync(string command)
+    {
         var line = await SendAndReadLineAsync();
         if (Reply.Is(line.Span, "NOT_FOUND"u8))
         {
@@ -334,7 +318,7 @@ public sealed class BeanstalkClient : IAsyncDisposable
         }
         if (!Reply.TryJob(line.Span, "FOUND "u8, out var id, out var length))
         {
-            throw Unexpected("peek-ready", line.Span);
+            throw Unexpected(command, line.Span);
         }
         var body = await ReadBodyAsync(length);
         _connection.ReplyReceived();
