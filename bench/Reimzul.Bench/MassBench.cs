@@ -90,9 +90,24 @@ internal static class MassBench
         var data = Path.Combine(work, "data");
         var log = Path.Combine(work, "up.log");
         var fillerRpms = await MakeFillerRpmsAsync(work, 100);
-        var srpms = await MakeSrpmsAsync(work, Path.Combine(work, "srpms"), "grow", sizes.Count * iterations * 2 + 1);
-        var next = 0;
+        // A warm-up, then per size one build over the new repodata and two per iteration (bare and reimzul).
+        var srpms = await MakeSrpmsAsync(work, Path.Combine(work, "srpms"), "grow", 1 + sizes.Count * (2 * iterations + 1));
         using var up = UpProcess.Start(reimzul, data, workers, log);
+        try
+        {
+            await GrowAsync(reimzul, work, data, log, fillerRpms, srpms, sizes, iterations);
+        }
+        finally
+        {
+            // Stopped before the work dir goes, also when a step failed: its roles would still be writing into it.
+            up.Kill(entireProcessTree: true);
+            await up.WaitForExitAsync();
+        }
+    }
+
+    private static async Task GrowAsync(string reimzul, string work, string data, string log, List<string> fillerRpms, List<string> srpms, List<int> sizes, int iterations)
+    {
+        var next = 0;
         await WaitForAsync(() => File.Exists(log) && File.ReadAllText(log).Contains("waiting for jobs on x86_64", StringComparison.Ordinal), TimeSpan.FromSeconds(60));
         var repo = Path.Combine(data, "bstore", "repo", "grow.noarch");
         // Warm-up, and the target exists.
@@ -127,8 +142,6 @@ internal static class MassBench
             var listed = ListedNames(repo).Count;
             Console.WriteLine($"  {size,6} generated packages: bare rpmbuild + createrepo_c --update {b:0} ms, reimzul submit → listed {r:0} ms, ratio {r / b:0.00}x ({listed} names listed)");
         }
-        up.Kill(entireProcessTree: true);
-        await up.WaitForExitAsync();
     }
 
     private static async Task<double> BareOneAsync(string work, string repo, string srpm)
