@@ -40,10 +40,9 @@ public static class WebRoleServer
         var app = WebApps.Build(builder, logger, $"this service serves {ApiEndpoints.Prefix}/... (see docs/API.md)");
         // The repo is listed for RPMs only where it is on this disk (one machine, or the web role beside bstore).
         var locations = new BuildLocations(config.BstoreBaseUrl, Directory.Exists(config.Paths.Repo) ? config.Paths.Repo : null);
-        if (ServesRepo(config))
+        if (config.WebServesRepo)
         {
-            // One machine has no bstore service: the web role serves the repo (the logs and RPMs its pages link to,
-            // the repodata dnf and mock read) where bstore would, under /bstore/repo/.
+            // The logs and RPMs its pages link to, the repodata dnf and mock read: where bstore would serve them.
             RepoFiles.Map(app, config.Paths.Repo, config.Bstore.Listing);
         }
         var model = new ReadModel(history, queues, locations, time);
@@ -54,9 +53,6 @@ public static class WebRoleServer
         ApiEndpoints.MapApi(app, services);
         return new WebServer(Section, app);
     }
-
-    /// <summary>One machine, and reading needs no token (static files would bypass <c>read_tokens</c>).</summary>
-    public static bool ServesRepo(ReimzulConfig config) => config.Topology == Topology.OneMachine && config.Web.ReadTokens is null;
 
     // With read_tokens set, reading needs one of its tokens (or a writer's credentials); without, anyone reads.
     private static WriterAuthenticator? ReadersOf(ReimzulConfig config, ILogger logger) =>

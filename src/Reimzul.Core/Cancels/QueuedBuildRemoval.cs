@@ -27,12 +27,14 @@ public sealed class QueuedBuildRemoval(BuildSubmitter submits, IJobQueueFactory 
             return null;
         }
         string? body;
+        BuildJob? job = null;
         await using (var admin = await queues.OpenAdminAsync(ct))
         {
+            // The body read once: the check that it is this build's job keeps it for the announcement.
             body = await admin.DeleteWaitingAsync(queued.Tube, queued.JobId,
-                b => MessageChecks.TryReadBuildJob(queued.Tube, b, out var candidate, out _) && candidate.BuildId == request.BuildId, ct);
+                b => MessageChecks.TryReadBuildJob(queued.Tube, b, out var candidate, out _) && (job = candidate).BuildId == request.BuildId, ct);
         }
-        if (body is null || !MessageChecks.TryReadBuildJob(queued.Tube, body, out var job, out _))
+        if (body is null || job is null)
         {
             return null;
         }

@@ -210,7 +210,7 @@ public static class ConfigLoader
             Tls = ReadTls(Section("tls"), configDir),
             Web = ReadWeb(Section("web"), configDir),
         };
-        if (Section("bstore").Text("base_url") is null && config.Topology == Topology.OneMachine && config.Web.Enabled && config.Web.ReadTokens is null)
+        if (Section("bstore").Text("base_url") is null && config.WebServesRepo)
         {
             // One machine: the web role serves the repo, so logs, RPMs and mock's repos are reached there.
             config = config with { BstoreBaseUrl = config.Web.Http.Url.TrimEnd('/') + "/bstore/repo/" };

@@ -13,6 +13,12 @@ public sealed record ReimzulConfig
     /// (a beanstalkd server: SRPMs come from the controller, results go to bstore over HTTP(S) or rsync).
     /// </summary>
     public Topology Topology => Queue.Backend == "beanstalkd" ? Topology.ManyMachines : Topology.OneMachine;
+
+    /// <summary>
+    /// One machine has no bstore service, so its web role serves the repo under <c>/bstore/repo/</c> (and <c>[bstore]
+    /// base_url</c> defaults to there); not when reading needs a token, which static files would bypass.
+    /// </summary>
+    public bool WebServesRepo => Topology == Topology.OneMachine && Web.Enabled && Web.ReadTokens is null;
     public BuilderOptions Builder { get; init; } = new();
     public RepogenOptions Repogen { get; init; } = new();
     public HistoryOptions History { get; init; } = new();
