@@ -26,6 +26,8 @@ try
     var config = new ReimzulConfig
     {
         Paths = ReimzulPaths.UnderDataDir(Path.Combine(root, "data")),
+        // bstore takes a result only from the builder it names: the client certificate's CN.
+        Builder = new BuilderOptions { Fqdn = "bench-worker" },
         Bstore = new BstoreOptions { Http = new HttpServiceOptions { Url = "unused", Listen = "127.0.0.1", Port = 0, Https = true, ClientCerts = true } },
         Tls = new TlsOptions { CaCert = pki.Ca, ServerCert = pki.ServerCert, ServerKey = pki.ServerKey, ClientCert = pki.ClientCert, ClientKey = pki.ClientKey },
     };
