@@ -12,6 +12,9 @@ public sealed class EmbeddedJobQueue : IJobProducer, IJobConsumer, IQueueAdmin, 
 {
     private static readonly TimeSpan NoWatcherRecheck = TimeSpan.FromMilliseconds(250);
 
+    /// <summary>The session id of a producer, which has no row in <c>sessions</c>: it holds no job and watches no tube.</summary>
+    internal const long NoSession = 0;
+
     private readonly EmbeddedJobQueueFactory _factory;
     private readonly SqliteConnection _connection;
     private readonly long _session;
@@ -105,6 +108,10 @@ public sealed class EmbeddedJobQueue : IJobProducer, IJobConsumer, IQueueAdmin, 
     public async Task<IReadOnlyList<IReservedJob>> ReserveManyAsync(IReadOnlyCollection<string> tubes, int max, TimeSpan timeout, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(max, 1);
+        if (_session == NoSession)
+        {
+            throw new InvalidOperationException("a producer session cannot reserve; open a consumer");
+        }
         // Taken before anything can yield, so a timeout counts from the call even if the clock moves meanwhile.
         var start = _time.GetUtcNow();
         var watch = WatchList(tubes);
@@ -392,6 +399,13 @@ public sealed class EmbeddedJobQueue : IJobProducer, IJobConsumer, IQueueAdmin, 
         }
         await _closing.CancelAsync();
         await _gate.WaitAsync();
+        if (_session == NoSession)
+        {
+            await _connection.DisposeAsync();
+            _closing.Dispose();
+            _gate.Release();
+            return;
+        }
         try
         {
             int released;

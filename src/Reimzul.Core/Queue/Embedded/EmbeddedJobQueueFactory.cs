@@ -47,7 +47,20 @@ public sealed class EmbeddedJobQueueFactory : IJobQueueFactory
 
     internal WriteGate Writes { get; } = new();
 
-    public async Task<IJobProducer> OpenProducerAsync(CancellationToken cancellationToken = default) => await OpenSessionAsync(cancellationToken);
+    /// <summary>A producer never reserves, so it is not recorded as a session: opening and closing it writes nothing.</summary>
+    public Task<IJobProducer> OpenProducerAsync(CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        EnsureInitialized();
+        try
+        {
+            return Task.FromResult<IJobProducer>(new EmbeddedJobQueue(this, QueueDatabase.Open(DatabasePath), EmbeddedJobQueue.NoSession));
+        }
+        catch (SqliteException ex)
+        {
+            throw new InvalidOperationException($"cannot open a session on queue database '{DatabasePath}': {ex.Message}", ex);
+        }
+    }
 
     public async Task<IJobConsumer> OpenConsumerAsync(CancellationToken cancellationToken = default) => await OpenSessionAsync(cancellationToken);
 

@@ -58,6 +58,12 @@ internal static class QueueDatabase
                 throw new InvalidOperationException($"queue database '{path}' cannot use WAL mode (got '{mode}'); is it on a network file system?");
             }
         }
+        // The usual case, a current schema, is only read: every process opening the queue would otherwise commit (and
+        // fsync) an empty schema change first.
+        if ((connection.ScalarInt64(null, "PRAGMA user_version") ?? 0) == SchemaVersion)
+        {
+            return;
+        }
         using var transaction = connection.BeginTransaction(deferred: false);
         var version = connection.ScalarInt64(transaction, "PRAGMA user_version") ?? 0;
         if (version > SchemaVersion)
