@@ -61,12 +61,30 @@ public static class BuildBackendFactory
         {
             var prepared = BuildSandboxSetup.Prepare(options.BwrapPath, options.BuildUser, options.RpmbuildPath, runner);
             logger.LogInformation("build sandbox: {Sandbox}", prepared.Description);
-            return new RpmbuildBackend(options.RpmbuildPath, prepared, runner, logger);
+            return new RpmbuildBackend(options.RpmbuildPath, prepared, runner, logger, Prestarted(config, prepared, runner, logger));
         }
         catch (BuildSandboxUnavailableException ex)
         {
             throw new ConfigException($"[builder] sandbox = bubblewrap{where}: {ex.Message}", ex);
         }
+    }
+
+    /// <summary>
+    /// Sandboxes made ahead of the builds, under <c>results/.sandboxes/</c>; none when <c>[builder] prestart_sandbox</c>
+    /// is off or this process is not the native reimzul executable (<see cref="SandboxStub.OfThisProcess"/>).
+    /// </summary>
+    private static PrestartedSandboxes? Prestarted(ReimzulConfig config, BuildSandbox sandbox, ProcessRunner runner, ILogger logger)
+    {
+        if (!config.Builder.PrestartSandbox)
+        {
+            return null;
+        }
+        if (SandboxStub.OfThisProcess() is not { } stub)
+        {
+            logger.LogInformation("build sandboxes are made as each build starts: prestarting them needs the native reimzul executable");
+            return null;
+        }
+        return new PrestartedSandboxes(sandbox, stub, Path.Combine(config.Paths.Results, ".sandboxes"), runner, logger);
     }
 
     private static MockBackend Mock(ReimzulConfig config, ProcessRunner runner, ILogger logger) =>

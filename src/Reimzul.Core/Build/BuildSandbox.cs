@@ -67,6 +67,22 @@ public sealed class BuildSandbox
     /// </summary>
     internal ProcessSpec Command(string hostBuildTree, string? srpm, string program, IEnumerable<string> arguments)
     {
+        // A root bwrap makes missing parents 0700, out of the build user's reach.
+        string[] srpmBind = srpm is null ? [] : ["--perms", "0755", "--dir", SrpmDir, "--ro-bind", srpm, SrpmPath(srpm)];
+        return Command(hostBuildTree, srpmBind, program, arguments);
+    }
+
+    /// <summary>
+    /// A sandbox started before its job: <paramref name="stub"/> waits in it for the build's command. What the host
+    /// puts in <paramref name="hostSrpmDir"/> is seen read-only in <see cref="SrpmDir"/>.
+    /// </summary>
+    internal ProcessSpec PrestartCommand(string hostBuildTree, string hostSrpmDir, SandboxStub stub) =>
+        Command(hostBuildTree,
+            ["--ro-bind", hostSrpmDir, SrpmDir, "--ro-bind", stub.HostDir, SandboxStub.SandboxDir],
+            stub.Command[0], stub.Command.Skip(1));
+
+    private ProcessSpec Command(string hostBuildTree, IEnumerable<string> binds, string program, IEnumerable<string> arguments)
+    {
         List<string> args =
         [
             "--ro-bind", "/", "/",
@@ -76,11 +92,7 @@ public sealed class BuildSandbox
             "--perms", "1777", "--tmpfs", "/var/tmp",
             "--bind", hostBuildTree, BuildTree,
         ];
-        if (srpm is not null)
-        {
-            // A root bwrap makes missing parents 0700, out of the build user's reach.
-            args.AddRange(["--perms", "0755", "--dir", SrpmDir, "--ro-bind", srpm, SrpmPath(srpm)]);
-        }
+        args.AddRange(binds);
         args.AddRange(
         [
             "--chdir", BuildTree,

@@ -9,13 +9,18 @@ namespace Reimzul.Build;
 internal static class BuildToolRun
 {
     /// <returns>The tool's result when it ran to its end; otherwise the failed outcome.</returns>
+    public static Task<(ProcessResult? Result, BuildOutcome? Failure)> RunAsync(
+        ProcessRunner runner, ProcessSpec spec, BuildResultFiles files, Stopwatch stopwatch, CancellationToken cancellationToken) =>
+        RunAsync(ct => runner.RunAsync(spec, ct), spec, files, stopwatch, cancellationToken);
+
+    /// <param name="run">Runs the tool; <paramref name="spec"/> says what it is and its timeout.</param>
     public static async Task<(ProcessResult? Result, BuildOutcome? Failure)> RunAsync(
-        ProcessRunner runner, ProcessSpec spec, BuildResultFiles files, Stopwatch stopwatch, CancellationToken cancellationToken)
+        Func<CancellationToken, Task<ProcessResult>> run, ProcessSpec spec, BuildResultFiles files, Stopwatch stopwatch, CancellationToken cancellationToken)
     {
         ProcessResult result;
         try
         {
-            result = await runner.RunAsync(spec, cancellationToken);
+            result = await run(cancellationToken);
         }
         catch (ProcessStartException ex)
         {

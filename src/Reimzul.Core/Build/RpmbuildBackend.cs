@@ -10,7 +10,9 @@ namespace Reimzul.Build;
 /// removed afterwards. No chroot: the host's toolchain and installed packages are the build root. With a
 /// <see cref="BuildSandbox"/> the build sees the host read-only and can write only its <c>_topdir</c>.
 /// </summary>
-public sealed class RpmbuildBackend(string rpmbuildPath, BuildSandbox? sandbox, ProcessRunner runner, ILogger logger) : IBuildBackend
+/// <param name="prestarted">Sandboxes made ahead of the builds; a build takes one when one is ready (null: each build makes its own).</param>
+public sealed class RpmbuildBackend(string rpmbuildPath, BuildSandbox? sandbox, ProcessRunner runner, ILogger logger, PrestartedSandboxes? prestarted = null)
+    : IBuildBackend, IDisposable
 {
     /// <summary>An unsandboxed backend: the spec can write anywhere the worker can.</summary>
     public RpmbuildBackend(string rpmbuildPath, ProcessRunner runner, ILogger logger)
@@ -41,8 +43,27 @@ public sealed class RpmbuildBackend(string rpmbuildPath, BuildSandbox? sandbox, 
             return new BuildOutcome(false, -1, problem, stopwatch.Elapsed);
         }
 
-        var topdir = PrivateTopdir(files.ResultDir);
         var srpm = Path.GetFullPath(request.SrpmPath);
+        var held = sandbox is null ? null : prestarted?.Take();
+        try
+        {
+            return held is null
+                ? await BuildAsync(request, files, srpm, stopwatch, cancellationToken)
+                : await BuildInPrestartedAsync(request, files, srpm, held, stopwatch, cancellationToken);
+        }
+        finally
+        {
+            if (sandbox is not null)
+            {
+                prestarted?.Returned();
+            }
+        }
+    }
+
+    /// <summary>A build that makes its sandbox (if any) now.</summary>
+    private async Task<BuildOutcome> BuildAsync(BuildRequest request, BuildResultFiles files, string srpm, Stopwatch stopwatch, CancellationToken cancellationToken)
+    {
+        var topdir = PrivateTopdir(files.ResultDir);
         var spec = sandbox is null
             ? new ProcessSpec(rpmbuildPath, RpmbuildArguments(request, topdir, srpm))
             : sandbox.Command(topdir, srpm, rpmbuildPath, RpmbuildArguments(request, BuildSandbox.BuildTree, BuildSandbox.SrpmPath(srpm)));
@@ -61,7 +82,7 @@ public sealed class RpmbuildBackend(string rpmbuildPath, BuildSandbox? sandbox, 
                 await WriteLogsAsync(files, spec.ToString());
                 return new BuildOutcome(false, -1, unprepared, stopwatch.Elapsed);
             }
-            var outcome = await RunAsync(request, spec, files, topdir, stopwatch, cancellationToken);
+            var outcome = await RunAsync(request, ct => runner.RunAsync(spec, ct), spec, files, topdir, stopwatch, cancellationToken);
             await WriteLogsAsync(files, spec.ToString());
             BuildToolRun.LogOutcome(logger, Name, request, outcome);
             return outcome;
@@ -71,6 +92,46 @@ public sealed class RpmbuildBackend(string rpmbuildPath, BuildSandbox? sandbox, 
             DeleteTree(topdir);
         }
     }
+
+    /// <summary>A build in a sandbox made before its job came: only the SRPM is placed in it, and the command sent.</summary>
+    private async Task<BuildOutcome> BuildInPrestartedAsync(BuildRequest request, BuildResultFiles files, string srpm, PrestartedSandbox held,
+        Stopwatch stopwatch, CancellationToken cancellationToken)
+    {
+        var spec = new ProcessSpec(rpmbuildPath, RpmbuildArguments(request, BuildSandbox.BuildTree, BuildSandbox.SrpmPath(srpm)))
+        {
+            StdoutFile = files.Stdout,
+            StderrFile = files.Stderr,
+            Timeout = request.Timeout,
+        };
+        var command = $"{held.Command}, which then ran: {spec}";
+        try
+        {
+            try
+            {
+                held.PlaceSrpm(srpm);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                var unplaced = $"cannot place the SRPM in the build sandbox: {ex.Message}";
+                files.AppendToStderr(unplaced);
+                await WriteLogsAsync(files, command);
+                return new BuildOutcome(false, -1, unplaced, stopwatch.Elapsed);
+            }
+            logger.LogInformation("running in a prestarted sandbox: {Command}", spec);
+            var outcome = await RunAsync(request, ct => held.RunAsync(spec, ct), spec, files, held.HostBuildTree, stopwatch, cancellationToken);
+            await WriteLogsAsync(files, command);
+            BuildToolRun.LogOutcome(logger, Name, request, outcome);
+            return outcome;
+        }
+        finally
+        {
+            held.Dispose();
+            DeleteTree(held.Dir);
+        }
+    }
+
+    /// <summary>Kills the prestarted sandboxes still waiting.</summary>
+    public void Dispose() => prestarted?.Dispose();
 
     private static List<string> RpmbuildArguments(BuildRequest request, string topdir, string srpm) =>
     [
@@ -110,9 +171,10 @@ public sealed class RpmbuildBackend(string rpmbuildPath, BuildSandbox? sandbox, 
         _ => arch,
     };
 
-    private async Task<BuildOutcome> RunAsync(BuildRequest request, ProcessSpec spec, BuildResultFiles files, string topdir, Stopwatch stopwatch, CancellationToken cancellationToken)
+    private async Task<BuildOutcome> RunAsync(BuildRequest request, Func<CancellationToken, Task<ProcessResult>> run, ProcessSpec spec, BuildResultFiles files, string topdir,
+        Stopwatch stopwatch, CancellationToken cancellationToken)
     {
-        var (result, failure) = await BuildToolRun.RunAsync(runner, spec, files, stopwatch, cancellationToken);
+        var (result, failure) = await BuildToolRun.RunAsync(run, spec, files, stopwatch, cancellationToken);
         if (result is null)
         {
             return failure!;

@@ -105,6 +105,9 @@ public sealed record BuilderOptions
 
     public string BwrapPath { get; init; } = "bwrap";
 
+    /// <summary>Whether sandboxes are made ahead of the builds (<see cref="Build.PrestartedSandboxes"/>), so a build does not wait for one.</summary>
+    public bool PrestartSandbox { get; init; } = true;
+
     /// <summary>The user sandboxed builds run as when the worker runs as root; a worker of any other user builds as itself.</summary>
     public string BuildUser { get; init; } = "nobody";
 

@@ -28,7 +28,34 @@ public sealed class ProcessRunner(ILogger logger)
             throw new ProcessStartException($"cannot run '{spec.FileName}': {ex.Message}", ex);
         }
         process.StandardInput.Close();
+        return await FinishAsync(process, spec, stopwatch, cancellationToken).ConfigureAwait(false);
+    }
 
+    /// <summary>
+    /// Starts <paramref name="spec"/> now, with its standard input open: it is told later what to do, through
+    /// <see cref="HeldProcess.RunAsync"/>. Whatever it writes before then stays in its pipes.
+    /// </summary>
+    /// <exception cref="ProcessStartException">The program cannot be started.</exception>
+    public HeldProcess StartHeld(ProcessSpec spec)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        logger.LogInformation("started, held: {Command}", spec);
+        var process = new Process { StartInfo = spec.CreateStartInfo() };
+        try
+        {
+            process.Start();
+        }
+        catch (Win32Exception ex)
+        {
+            process.Dispose();
+            throw new ProcessStartException($"cannot run '{spec.FileName}': {ex.Message}", ex);
+        }
+        return new HeldProcess(process, spec);
+    }
+
+    /// <summary>Drains a started process's output into <paramref name="spec"/>'s files (or strings) and waits for its end, killing its tree on timeout or cancellation.</summary>
+    internal static async Task<ProcessResult> FinishAsync(Process process, ProcessSpec spec, Stopwatch stopwatch, CancellationToken cancellationToken)
+    {
         var stdoutTask = Drain(process.StandardOutput, spec.StdoutFile);
         var stderrTask = Drain(process.StandardError, spec.StderrFile);
 
@@ -56,7 +83,7 @@ public sealed class ProcessRunner(ILogger logger)
         return new ProcessResult(timedOut ? -1 : process.ExitCode, timedOut, stopwatch.Elapsed, stdout, stderr);
     }
 
-    private static void Kill(Process process)
+    internal static void Kill(Process process)
     {
         try
         {

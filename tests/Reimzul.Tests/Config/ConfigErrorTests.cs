@@ -77,7 +77,7 @@ public sealed class ConfigErrorTests : IDisposable
     {
         var ex = files.Error("[builder]\ntimout = 6h\n", out var path);
 
-        Assert.Equal($"{path}:2: [builder] timout: unknown key; known keys: arch, backend, build_user, bwrap_path, fqdn, metrics_listen, metrics_port, min_free_mb, mock_path, retry_delay, rpmbuild_path, sandbox, timeout, ttr", ex.Message);
+        Assert.Equal($"{path}:2: [builder] timout: unknown key; known keys: arch, backend, build_user, bwrap_path, fqdn, metrics_listen, metrics_port, min_free_mb, mock_path, prestart_sandbox, retry_delay, rpmbuild_path, sandbox, timeout, ttr", ex.Message);
     }
 
     [Fact]

@@ -193,6 +193,7 @@ public sealed class ConfigLoaderTests : IDisposable
             rpmbuild_path = /usr/local/bin/rpmbuild
             sandbox = None
             bwrap_path = /opt/bin/bwrap
+            prestart_sandbox = no
             build_user = reimzul-build
             timeout = 90m
             ttr = 300
@@ -240,6 +241,7 @@ public sealed class ConfigLoaderTests : IDisposable
             RpmbuildPath = "/usr/local/bin/rpmbuild",
             Sandbox = "none",
             BwrapPath = "/opt/bin/bwrap",
+            PrestartSandbox = false,
             BuildUser = "reimzul-build",
             BuildTimeout = TimeSpan.FromMinutes(90),
             JobTtr = TimeSpan.FromSeconds(300),
