@@ -66,7 +66,7 @@ public sealed class RpmbuildBackend(string rpmbuildPath, BuildSandbox? sandbox, 
         var topdir = PrivateTopdir(files.ResultDir);
         var spec = sandbox is null
             ? new ProcessSpec(rpmbuildPath, RpmbuildArguments(request, topdir, srpm))
-            : sandbox.Command(topdir, srpm, rpmbuildPath, RpmbuildArguments(request, BuildSandbox.BuildTree, BuildSandbox.SrpmPath(srpm)));
+            : sandbox.Command(topdir, srpm, rpmbuildPath, SandboxedRpmbuildArguments(request, srpm));
         spec = spec with
         {
             StdoutFile = files.Stdout,
@@ -97,7 +97,7 @@ public sealed class RpmbuildBackend(string rpmbuildPath, BuildSandbox? sandbox, 
     private async Task<BuildOutcome> BuildInPrestartedAsync(BuildRequest request, BuildResultFiles files, string srpm, PrestartedSandbox held,
         Stopwatch stopwatch, CancellationToken cancellationToken)
     {
-        var spec = new ProcessSpec(rpmbuildPath, RpmbuildArguments(request, BuildSandbox.BuildTree, BuildSandbox.SrpmPath(srpm)))
+        var spec = new ProcessSpec(rpmbuildPath, SandboxedRpmbuildArguments(request, srpm))
         {
             StdoutFile = files.Stdout,
             StderrFile = files.Stderr,
@@ -133,13 +133,17 @@ public sealed class RpmbuildBackend(string rpmbuildPath, BuildSandbox? sandbox, 
     /// <summary>Kills the prestarted sandboxes still waiting.</summary>
     public void Dispose() => prestarted?.Dispose();
 
-    private static List<string> RpmbuildArguments(BuildRequest request, string topdir, string srpm) =>
+    /// <summary>In the sandbox, rpm's scriptlets go to its private <c>/tmp</c>, a tmpfs that vanishes with it.</summary>
+    private static List<string> SandboxedRpmbuildArguments(BuildRequest request, string srpm) =>
+        RpmbuildArguments(request, BuildSandbox.BuildTree, BuildSandbox.SrpmPath(srpm), tmpPath: "/tmp");
+
+    private static List<string> RpmbuildArguments(BuildRequest request, string topdir, string srpm, string? tmpPath = null) =>
     [
         "--rebuild",
         // '%' in a path would be expanded as a macro; "%%" is a literal '%'.
         "--define", "_topdir " + topdir.Replace("%", "%%", StringComparison.Ordinal),
         // rpmbuild's scriptlets go to /var/tmp by default and stay there when the build is killed.
-        "--define", "_tmppath " + Path.Combine(topdir, "tmp").Replace("%", "%%", StringComparison.Ordinal),
+        "--define", "_tmppath " + (tmpPath ?? Path.Combine(topdir, "tmp")).Replace("%", "%%", StringComparison.Ordinal),
         "--define", BuildRequestChecks.DistDefine(request.Disttag),
         "--target", RpmTarget(request.Arch),
         srpm,
