@@ -2,7 +2,8 @@
 # Benchmarks of BENCHMARKS.md, each measured against its baseline in the same run.
 #   ./scripts/bench.sh            all of them
 #   ./scripts/bench.sh e2e|queue|upload|notify|history|api|ui|remote|mass|growth [options of that benchmark]
-#   ./scripts/bench.sh e2e [--hosts] [--livelog]  one machine; across network namespaces; a build.log line to logs -f across them
+#   ./scripts/bench.sh e2e [--hosts] [--livelog] [--sandbox-ab]  one machine; across network namespaces; a build.log line to logs -f
+#                                        across them; prestarted build sandboxes against ones made as each build starts
 #   ./scripts/bench.sh remote [ITERATIONS]   client publish → job queued, against git + lookaside + rpmbuild -bs by hand
 #   ./scripts/bench.sh history [--builds 1000000] [--events 4000]   SQLite and PostgreSQL history
 #   ./scripts/bench.sh api [--builds 1000000] [--requests 300]      the web API on a SQLite history

@@ -44,6 +44,13 @@ try
     await BaselineAsync(work, srpms[0]);
     await ReimzulAsync(options, data, srpms[0], "bench");
 
+    if (options.SandboxAb)
+    {
+        var code = await SandboxAbAsync(data, upLog, srpms);
+        up.Kill();
+        return code;
+    }
+
     var baseline = new List<double>();
     var reimzul = new List<double>();
     for (var i = 0; i < options.Iterations; i++)
@@ -83,6 +90,43 @@ try
 finally
 {
     Directory.Delete(work, recursive: true);
+}
+
+// The single build with sandboxes made before their job against one `reimzul up` that makes each build's sandbox as
+// the build starts ([builder] prestart_sandbox = false), both idle but for the build, and the bare tools, in turn.
+async Task<int> SandboxAbAsync(string prestartedData, string prestartedLog, List<string> srpms)
+{
+    var coldData = Path.Combine(work, "data-cold");
+    var coldConfig = Path.Combine(work, "cold.ini");
+    await File.WriteAllTextAsync(coldConfig, "[builder]\nprestart_sandbox = false\n[web]\nport = 11083\n");
+    var coldLog = Path.Combine(work, "up-cold.log");
+    using var cold = UpProcess.Start(options.Reimzul, coldData, options.Workers, coldLog, coldConfig);
+    try
+    {
+        await WaitForAsync(() => File.Exists(coldLog) && File.ReadAllText(coldLog).Contains("waiting for jobs on x86_64", StringComparison.Ordinal), TimeSpan.FromSeconds(60));
+        var extra = await MakeSrpmsAsync(work, "benchcold", options.Iterations + 1);
+        await ReimzulAsync(options, coldData, extra[0], "bench");
+        var (bare, prestarted, coldTimes) = (new List<double>(), new List<double>(), new List<double>());
+        for (var i = 0; i < options.Iterations; i++)
+        {
+            bare.Add(await BaselineAsync(work, srpms[1 + 2 * i]));
+            prestarted.Add(await ReimzulAsync(options, prestartedData, srpms[2 + 2 * i], "bench"));
+            coldTimes.Add(await ReimzulAsync(options, coldData, extra[1 + i], "bench"));
+            Console.WriteLine($"  iteration {i + 1}: bare {bare[^1]:0} ms, prestarted sandbox {prestarted[^1]:0} ms, sandbox made at the build {coldTimes[^1]:0} ms");
+        }
+        var prestartedCount = File.ReadAllLines(prestartedLog).Count(l => l.Contains("running in a prestarted sandbox", StringComparison.Ordinal));
+        var mb = Median(bare);
+        Console.WriteLine();
+        Console.WriteLine($"submit → listed in repodata, median of {options.Iterations} (builds in a prestarted sandbox: {prestartedCount} of {options.Iterations + 1}):");
+        Console.WriteLine($"  bare rpmbuild --rebuild + createrepo_c --update : {mb:0} ms");
+        Console.WriteLine($"  reimzul, sandbox prestarted (default)           : {Median(prestarted):0} ms, overhead {Median(prestarted) - mb:0} ms ({Median(prestarted) / mb:0.00}x)");
+        Console.WriteLine($"  reimzul, sandbox made as the build starts       : {Median(coldTimes):0} ms, overhead {Median(coldTimes) - mb:0} ms ({Median(coldTimes) / mb:0.00}x)");
+        return 0;
+    }
+    finally
+    {
+        cold.Kill();
+    }
 }
 
 // Submit-to-repodata across test hosts in network namespaces: beanstalkd, controller and notifier on one,
@@ -380,13 +424,14 @@ async Task Must(ProcessSpec spec)
     }
 }
 
-internal sealed record BenchOptions(string Reimzul, int Iterations, int Burst, int Workers, bool Hosts = false, bool LiveLog = false)
+internal sealed record BenchOptions(string Reimzul, int Iterations, int Burst, int Workers, bool Hosts = false, bool LiveLog = false, bool SandboxAb = false)
 {
     public static BenchOptions Parse(string[] args)
     {
         // --livelog: across hosts, how long a build.log line takes to reach `reimzul logs -f`.
-        var o = new BenchOptions("/usr/local/bin/reimzul", 15, 100, 2, args.Contains("--hosts") || args.Contains("--livelog"), args.Contains("--livelog"));
-        args = [.. args.Where(a => a is not "--hosts" and not "--livelog")];
+        // --sandbox-ab: one machine, prestarted sandboxes against sandboxes made as each build starts, in turn.
+        var o = new BenchOptions("/usr/local/bin/reimzul", 15, 100, 2, args.Contains("--hosts") || args.Contains("--livelog"), args.Contains("--livelog"), args.Contains("--sandbox-ab"));
+        args = [.. args.Where(a => a is not "--hosts" and not "--livelog" and not "--sandbox-ab")];
         for (var i = 0; i + 1 < args.Length; i += 2)
         {
             o = args[i] switch
