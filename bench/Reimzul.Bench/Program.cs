@@ -160,6 +160,8 @@ async Task<int> AcrossHostsAsync()
             token_file = {Path.Combine(work, "token")}
             [builder]
             backend = rpmbuild
+            # bstore takes a result only from the builder its token names.
+            fqdn = bench
             [web]
             listen = {ctl}
             port = 11082
