@@ -9,8 +9,8 @@ namespace Reimzul.Build;
 /// waiting on the kernel rather than computing; made while the worker waits for a job, or while the previous build
 /// runs, that time is off every build's path (BENCHMARKS.md). Each taken sandbox is replaced at once; as many are
 /// kept as builds have run at the same time, at most <see cref="MaxIdle"/>. When sandboxes keep dying before their
-/// job comes (the placeholder cannot run in them), prestarting stops with a warning and builds make their sandbox
-/// when their job comes, as without it.
+/// job comes (three in a row: the placeholder cannot run in them), prestarting stops with a warning and builds make
+/// their sandbox when their job comes, as without it.
 /// </summary>
 public sealed class PrestartedSandboxes : IDisposable
 {
@@ -73,6 +73,8 @@ public sealed class PrestartedSandboxes : IDisposable
                 if (next.IsAlive)
                 {
                     taken = next;
+                    // Only failures in a row stop prestarting: one now and then over weeks is no reason to.
+                    _failures = 0;
                 }
                 else
                 {
@@ -154,7 +156,7 @@ public sealed class PrestartedSandboxes : IDisposable
         _logger.LogWarning("a prestarted build sandbox failed before its build: {Why}", why);
         if (giveUp)
         {
-            _logger.LogWarning("no more prestarted build sandboxes: {Failures} failed; each build makes its sandbox when it starts", FailuresBeforeGivingUp);
+            _logger.LogWarning("no more prestarted build sandboxes: {Failures} failed in a row; each build makes its sandbox when it starts", FailuresBeforeGivingUp);
         }
     }
 

@@ -119,12 +119,7 @@ public sealed class PrestartedSandboxTests : IDisposable
     [SandboxFact]
     public async Task ASandboxThatDiedWhileWaitingIsSetAsideAndTheBuildMakesItsOwn()
     {
-        await Eventually.WaitAsync(() => WaitingSandboxDirs().Count == 1, TimeSpan.FromSeconds(30), () => "no sandbox was prestarted");
-        foreach (var pid in LeftoverProcesses.TreeOf(WaitingSandboxDirs()[0]).Keys)
-        {
-            System.Diagnostics.Process.GetProcessById(pid).Kill();
-        }
-        await Eventually.WaitAsync(() => LeftoverProcesses.TreeOf(PoolDir).Count == 0, TimeSpan.FromSeconds(30), () => "the prestarted sandbox did not die");
+        await KillTheWaitingSandboxAsync();
 
         var outcome = await BuildAsync(SrpmFactory.NoarchSpec("fallback"));
 
@@ -133,6 +128,40 @@ public sealed class PrestartedSandboxTests : IDisposable
         Assert.DoesNotContain(SandboxStub.Argument, rootLog, StringComparison.Ordinal);
         Assert.Contains("-- rpmbuild --rebuild", rootLog, StringComparison.Ordinal);
         Assert.False(_pool.Stopped);
+    }
+
+    [SandboxFact]
+    public async Task OnlySandboxesDyingThreeTimesInARowStopThePrestartingAndBuildsGoOnEitherWay()
+    {
+        // One death, then a build in a live sandbox: the count starts over.
+        await KillTheWaitingSandboxAsync();
+        Assert.True((await BuildAsync(SrpmFactory.NoarchSpec("once"))).Succeeded);
+        Assert.True((await BuildAsync(SrpmFactory.NoarchSpec("live"))).Succeeded);
+        Assert.Contains(SandboxStub.Argument, await File.ReadAllTextAsync(Path.Combine(ResultDir("live"), "root.log")), StringComparison.Ordinal);
+        Assert.False(_pool.Stopped);
+
+        foreach (var name in new[] { "first", "second", "third" })
+        {
+            await KillTheWaitingSandboxAsync();
+            var outcome = await BuildAsync(SrpmFactory.NoarchSpec(name));
+            Assert.True(outcome.Succeeded, outcome.Reason);
+        }
+
+        Assert.True(_pool.Stopped);
+        var after = await BuildAsync(SrpmFactory.NoarchSpec("after"));
+        Assert.True(after.Succeeded, after.Reason);
+        Assert.DoesNotContain(SandboxStub.Argument, await File.ReadAllTextAsync(Path.Combine(ResultDir("after"), "root.log")), StringComparison.Ordinal);
+        Assert.Empty(await LeftoverProcesses.WaitUntilNoneAsync(PoolDir, TimeSpan.FromSeconds(10)));
+    }
+
+    private async Task KillTheWaitingSandboxAsync()
+    {
+        await Eventually.WaitAsync(() => WaitingSandboxDirs().Count == 1, TimeSpan.FromSeconds(30), () => "no sandbox was prestarted");
+        foreach (var pid in LeftoverProcesses.TreeOf(WaitingSandboxDirs()[0]).Keys)
+        {
+            System.Diagnostics.Process.GetProcessById(pid).Kill();
+        }
+        await Eventually.WaitAsync(() => LeftoverProcesses.TreeOf(PoolDir).Count == 0, TimeSpan.FromSeconds(30), () => "the prestarted sandbox did not die");
     }
 
     [SandboxFact]
