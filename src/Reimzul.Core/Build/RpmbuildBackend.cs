@@ -82,10 +82,7 @@ public sealed class RpmbuildBackend(string rpmbuildPath, BuildSandbox? sandbox, 
                 await WriteLogsAsync(files, spec.ToString());
                 return new BuildOutcome(false, -1, unprepared, stopwatch.Elapsed);
             }
-            var outcome = await RunAsync(request, ct => runner.RunAsync(spec, ct), spec, files, topdir, stopwatch, cancellationToken);
-            await WriteLogsAsync(files, spec.ToString());
-            BuildToolRun.LogOutcome(logger, Name, request, outcome);
-            return outcome;
+            return await RunAndLogAsync(request, ct => runner.RunAsync(spec, ct), spec, spec.ToString(), files, topdir, stopwatch, cancellationToken);
         }
         finally
         {
@@ -118,10 +115,7 @@ public sealed class RpmbuildBackend(string rpmbuildPath, BuildSandbox? sandbox, 
                 return new BuildOutcome(false, -1, unplaced, stopwatch.Elapsed);
             }
             logger.LogInformation("running in a prestarted sandbox: {Command}", spec);
-            var outcome = await RunAsync(request, ct => held.RunAsync(spec, ct), spec, files, held.HostBuildTree, stopwatch, cancellationToken);
-            await WriteLogsAsync(files, command);
-            BuildToolRun.LogOutcome(logger, Name, request, outcome);
-            return outcome;
+            return await RunAndLogAsync(request, ct => held.RunAsync(spec, ct), spec, command, files, held.HostBuildTree, stopwatch, cancellationToken);
         }
         finally
         {
@@ -174,6 +168,16 @@ public sealed class RpmbuildBackend(string rpmbuildPath, BuildSandbox? sandbox, 
         "armhfp" => "armv7hl",
         _ => arch,
     };
+
+    /// <summary>Runs the build, writes its logs (root.log naming <paramref name="command"/>) and logs how it ended.</summary>
+    private async Task<BuildOutcome> RunAndLogAsync(BuildRequest request, Func<CancellationToken, Task<ProcessResult>> run, ProcessSpec spec, string command,
+        BuildResultFiles files, string topdir, Stopwatch stopwatch, CancellationToken cancellationToken)
+    {
+        var outcome = await RunAsync(request, run, spec, files, topdir, stopwatch, cancellationToken);
+        await WriteLogsAsync(files, command);
+        BuildToolRun.LogOutcome(logger, Name, request, outcome);
+        return outcome;
+    }
 
     private async Task<BuildOutcome> RunAsync(BuildRequest request, Func<CancellationToken, Task<ProcessResult>> run, ProcessSpec spec, BuildResultFiles files, string topdir,
         Stopwatch stopwatch, CancellationToken cancellationToken)

@@ -399,28 +399,12 @@ public sealed class EmbeddedJobQueue : IJobProducer, IJobConsumer, IQueueAdmin, 
         }
         await _closing.CancelAsync();
         await _gate.WaitAsync();
-        if (_session == NoSession)
-        {
-            await _connection.DisposeAsync();
-            _closing.Dispose();
-            _gate.Release();
-            return;
-        }
         try
         {
-            int released;
-            using (await _factory.Writes.EnterAsync(CancellationToken.None))
-            using (var transaction = _connection.BeginTransaction(deferred: false))
+            // A producer holds no job and has no row to remove.
+            if (_session != NoSession)
             {
-                released = _connection.Execute(transaction,
-                    "UPDATE jobs SET state = 0, owner = NULL, due = NULL WHERE state = 1 AND owner = @session", ("@session", _session));
-                _connection.Execute(transaction, "DELETE FROM watches WHERE session = @session", ("@session", _session));
-                _connection.Execute(transaction, "DELETE FROM sessions WHERE id = @session", ("@session", _session));
-                transaction.Commit();
-            }
-            if (released > 0)
-            {
-                _factory.Announce();
+                await EndSessionAsync();
             }
         }
         finally
@@ -429,10 +413,31 @@ public sealed class EmbeddedJobQueue : IJobProducer, IJobConsumer, IQueueAdmin, 
             {
                 _factory.WakeFile.RemoveListener();
             }
-            _factory.Heartbeat.SessionClosed();
+            if (_session != NoSession)
+            {
+                _factory.Heartbeat.SessionClosed();
+            }
             await _connection.DisposeAsync();
             _closing.Dispose();
             _gate.Release();
+        }
+    }
+
+    private async Task EndSessionAsync()
+    {
+        int released;
+        using (await _factory.Writes.EnterAsync(CancellationToken.None))
+        using (var transaction = _connection.BeginTransaction(deferred: false))
+        {
+            released = _connection.Execute(transaction,
+                "UPDATE jobs SET state = 0, owner = NULL, due = NULL WHERE state = 1 AND owner = @session", ("@session", _session));
+            _connection.Execute(transaction, "DELETE FROM watches WHERE session = @session", ("@session", _session));
+            _connection.Execute(transaction, "DELETE FROM sessions WHERE id = @session", ("@session", _session));
+            transaction.Commit();
+        }
+        if (released > 0)
+        {
+            _factory.Announce();
         }
     }
 
