@@ -20,17 +20,13 @@ public sealed class BuildOutputTests : IDisposable
     private BuildRequest Request(string srpm, string arch) =>
         new(srpm, "pkg", "1.0-1", arch, "c7.1708.u.x86_64", ".el7", "20240101120000", ResultDir, TimeSpan.FromMinutes(2));
 
-    /// <summary>The noarch spec with <paramref name="lines"/> added at the end of its %install.</summary>
-    private static string SpecInstalling(string name, string lines) =>
-        SrpmFactory.NoarchSpec(name).Replace("\n\n%files", $"\n{lines}\n\n%files", StringComparison.Ordinal);
-
     [SandboxFact]
     public async Task AnRpmThatIsASymlinkFailsTheBuildAndIsNotCollected()
     {
         var secret = _temp.Combine("host-secret.txt");
         Directory.CreateDirectory(Path.GetDirectoryName(secret)!);
         await File.WriteAllTextAsync(secret, "not for publishing");
-        var srpm = await SrpmFactory.BuildAsync(SpecInstalling("linky", $"mkdir -p %{{_rpmdir}}/noarch\nln -s {secret} %{{_rpmdir}}/noarch/x.rpm"), _temp.Combine("srpms"));
+        var srpm = await SrpmFactory.BuildAsync(SrpmFactory.NoarchSpecInstalling("linky", $"mkdir -p %{{_rpmdir}}/noarch\nln -s {secret} %{{_rpmdir}}/noarch/x.rpm"), _temp.Combine("srpms"));
 
         var outcome = await Backend.BuildAsync(Request(srpm, "noarch"), CancellationToken.None);
 
@@ -48,7 +44,7 @@ public sealed class BuildOutputTests : IDisposable
         var outside = _temp.Combine("outside");
         Directory.CreateDirectory(outside);
         File.Copy(await SrpmFactory.BuildAsync(SrpmFactory.NoarchSpec("elsewhere"), _temp.Combine("other")), Path.Combine(outside, "elsewhere-1.0-1.noarch.rpm"));
-        var srpm = await SrpmFactory.BuildAsync(SpecInstalling("dirlinky", $"mkdir -p %{{_rpmdir}}\nln -s {outside} %{{_rpmdir}}/extra"), _temp.Combine("srpms"));
+        var srpm = await SrpmFactory.BuildAsync(SrpmFactory.NoarchSpecInstalling("dirlinky", $"mkdir -p %{{_rpmdir}}\nln -s {outside} %{{_rpmdir}}/extra"), _temp.Combine("srpms"));
 
         var outcome = await Backend.BuildAsync(Request(srpm, "noarch"), CancellationToken.None);
 
@@ -62,7 +58,7 @@ public sealed class BuildOutputTests : IDisposable
     [SandboxFact]
     public async Task AFifoNamedLikeAnRpmFailsTheBuildInsteadOfBlockingTheWorker()
     {
-        var srpm = await SrpmFactory.BuildAsync(SpecInstalling("fifo", "mkdir -p %{_rpmdir}/x86_64\nmkfifo %{_rpmdir}/x86_64/kernel-9.9-9.el7.x86_64.rpm"), _temp.Combine("srpms"));
+        var srpm = await SrpmFactory.BuildAsync(SrpmFactory.NoarchSpecInstalling("fifo", "mkdir -p %{_rpmdir}/x86_64\nmkfifo %{_rpmdir}/x86_64/kernel-9.9-9.el7.x86_64.rpm"), _temp.Combine("srpms"));
 
         var build = Backend.BuildAsync(Request(srpm, "noarch"), CancellationToken.None);
         var outcome = await build.WaitAsync(TimeSpan.FromSeconds(60));
@@ -75,7 +71,7 @@ public sealed class BuildOutputTests : IDisposable
     [SandboxFact]
     public async Task AZeroByteRpmWrittenByTheSpecFailsTheBuildWithTheReason()
     {
-        var srpm = await SrpmFactory.BuildAsync(SpecInstalling("bogus", "mkdir -p %{_rpmdir}/x86_64\n: > %{_rpmdir}/x86_64/kernel-9.9-9.el7.x86_64.rpm"), _temp.Combine("srpms"));
+        var srpm = await SrpmFactory.BuildAsync(SrpmFactory.NoarchSpecInstalling("bogus", "mkdir -p %{_rpmdir}/x86_64\n: > %{_rpmdir}/x86_64/kernel-9.9-9.el7.x86_64.rpm"), _temp.Combine("srpms"));
 
         var outcome = await Backend.BuildAsync(Request(srpm, "noarch"), CancellationToken.None);
 
@@ -94,7 +90,7 @@ public sealed class BuildOutputTests : IDisposable
         // The sandbox hides the host's /tmp, where the test keeps it: the spec carries the RPM in its text.
         var stranger = Convert.ToBase64String(await File.ReadAllBytesAsync(Path.Combine(otherResults, "stranger-1.0-1.el7.noarch.rpm")), Base64FormattingOptions.InsertLineBreaks);
         var srpm = await SrpmFactory.BuildAsync(
-            SpecInstalling("host", $"mkdir -p %{{_rpmdir}}/noarch\nbase64 -d > %{{_rpmdir}}/noarch/stranger-1.0-1.el7.noarch.rpm <<'RPM'\n{stranger.ReplaceLineEndings("\n")}\nRPM"), _temp.Combine("srpms"));
+            SrpmFactory.NoarchSpecInstalling("host", $"mkdir -p %{{_rpmdir}}/noarch\nbase64 -d > %{{_rpmdir}}/noarch/stranger-1.0-1.el7.noarch.rpm <<'RPM'\n{stranger.ReplaceLineEndings("\n")}\nRPM"), _temp.Combine("srpms"));
 
         var outcome = await Backend.BuildAsync(Request(srpm, "noarch"), CancellationToken.None);
 

@@ -66,7 +66,7 @@ public sealed class PrestartedSandboxTests : IDisposable
     [SandboxFact]
     public async Task TheBuildGetsDevNullAsItsInputAndTheSignalsAFreshProgramHas()
     {
-        var outcome = await BuildAsync(Installing("piped", """
+        var outcome = await BuildAsync(SrpmFactory.NoarchSpecInstalling("piped", """
             echo "stdin: $(readlink /proc/self/fd/0)"
             yes | head -n 1
             echo "ignored: $(grep SigIgn /proc/self/status)"
@@ -93,7 +93,7 @@ public sealed class PrestartedSandboxTests : IDisposable
         var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
         try
         {
-            var outcome = await BuildAsync(Installing("strict", $"""
+            var outcome = await BuildAsync(SrpmFactory.NoarchSpecInstalling("strict", $"""
                 echo "build uid: $(id -u)"
                 if touch {hostDir}/escaped; then echo "ESCAPE write: ok"; else echo "ESCAPE write: refused"; fi
                 if touch /tmp/srpm/strict-1.0-1.src.rpm; then echo "SRPM write: ok"; else echo "SRPM write: refused"; fi
@@ -167,7 +167,7 @@ public sealed class PrestartedSandboxTests : IDisposable
     [SandboxFact]
     public async Task ABuildThatRunsOutOfTimeIsKilledWithItsSandbox()
     {
-        var srpm = await SrpmFactory.BuildAsync(Installing("sleeper", "sleep 300"), _temp.Combine("srpms"));
+        var srpm = await SrpmFactory.BuildAsync(SrpmFactory.NoarchSpecInstalling("sleeper", "sleep 300"), _temp.Combine("srpms"));
         await Eventually.WaitAsync(() => WaitingSandboxDirs().Count == 1, TimeSpan.FromSeconds(30), () => "no sandbox was prestarted");
         var sandboxDir = WaitingSandboxDirs()[0];
 
@@ -203,9 +203,6 @@ public sealed class PrestartedSandboxTests : IDisposable
         var srpm = await SrpmFactory.BuildAsync(spec, _temp.Combine("srpms"));
         return await _backend.BuildAsync(Request(srpm, name), CancellationToken.None);
     }
-
-    private static string Installing(string name, string lines) =>
-        SrpmFactory.NoarchSpec(name).Replace("\n\n%files", $"\n{lines}\n\n%files", StringComparison.Ordinal);
 
     private BuildRequest Request(string srpm, string name) =>
         new(srpm, name, "1.0-1", "noarch", "t.x86_64", ".el7", "20240101120000", ResultDir(name), TimeSpan.FromMinutes(2));

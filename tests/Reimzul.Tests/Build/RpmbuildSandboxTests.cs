@@ -90,7 +90,7 @@ public sealed class RpmbuildSandboxTests : IDisposable
     [SandboxFact]
     public async Task AWriteOutsideTheBuildTreeFailsTheBuildSayingTheFileSystemIsReadOnly()
     {
-        var srpm = await SrpmFactory.BuildAsync(Installing("writer", $"echo pwned > {HostFile}"), _temp.Combine("srpms"));
+        var srpm = await SrpmFactory.BuildAsync(SrpmFactory.NoarchSpecInstalling("writer", $"echo pwned > {HostFile}"), _temp.Combine("srpms"));
 
         var outcome = await Sandboxed.BuildAsync(Request(srpm), CancellationToken.None);
 
@@ -105,7 +105,7 @@ public sealed class RpmbuildSandboxTests : IDisposable
     [SandboxFact]
     public async Task ARootWorkerBuildsAsTheBuildUserAndOwnsTheRpmsItPublishes()
     {
-        var srpm = await SrpmFactory.BuildAsync(Installing("whoami", "echo \"build uid: $(id -u)\""), _temp.Combine("srpms"));
+        var srpm = await SrpmFactory.BuildAsync(SrpmFactory.NoarchSpecInstalling("whoami", "echo \"build uid: $(id -u)\""), _temp.Combine("srpms"));
         var workerUid = await IdAsync("-u");
 
         var outcome = await Sandboxed.BuildAsync(Request(srpm), CancellationToken.None);
@@ -122,7 +122,7 @@ public sealed class RpmbuildSandboxTests : IDisposable
     [SandboxFact]
     public async Task TheBuildDoesNotSeeTheWorkersEnvironment()
     {
-        var srpm = await SrpmFactory.BuildAsync(Installing("envy", "echo \"secret: ${REIMZUL_TEST_SECRET:-unset}\"\necho \"home: $HOME\""), _temp.Combine("srpms"));
+        var srpm = await SrpmFactory.BuildAsync(SrpmFactory.NoarchSpecInstalling("envy", "echo \"secret: ${REIMZUL_TEST_SECRET:-unset}\"\necho \"home: $HOME\""), _temp.Combine("srpms"));
         Environment.SetEnvironmentVariable("REIMZUL_TEST_SECRET", "hunter2");
         try
         {
@@ -140,15 +140,12 @@ public sealed class RpmbuildSandboxTests : IDisposable
     }
 
     /// A spec whose %install tries the host's /tmp and /var/tmp, a host dir and a TCP connection to the test.
-    private string EscapingSpec(string name) => Installing(name, $$"""
+    private string EscapingSpec(string name) => SrpmFactory.NoarchSpecInstalling(name, $$"""
         for target in {{TmpFile}} {{VarTmpFile}} {{HostFile}}; do
           if touch "$target"; then echo "ESCAPE write $target: ok"; else echo "ESCAPE write $target: refused"; fi
         done
         if bash -c 'exec 3<>/dev/tcp/127.0.0.1/{{Port}}'; then echo "ESCAPE connect: ok"; else echo "ESCAPE connect: refused"; fi
         """);
-
-    private static string Installing(string name, string lines) =>
-        SrpmFactory.NoarchSpec(name).Replace("\n\n%files", $"\n{lines}\n\n%files", StringComparison.Ordinal);
 
     private BuildRequest Request(string srpm) =>
         new(srpm, "pkg", "1.0-1", "noarch", "c7.1708.u.x86_64", ".el7", "20240101120000", ResultDir, TimeSpan.FromMinutes(2));

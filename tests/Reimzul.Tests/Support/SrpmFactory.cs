@@ -6,6 +6,10 @@ namespace Reimzul.Tests.Support;
 public static class SrpmFactory
 {
     /// <summary>A noarch package that installs one text file.</summary>
+    /// <summary>A <see cref="NoarchSpec"/> whose %install also runs <paramref name="lines"/>.</summary>
+    public static string NoarchSpecInstalling(string name, string lines) =>
+        NoarchSpec(name).Replace("\n\n%files", $"\n{lines}\n\n%files", StringComparison.Ordinal);
+
     public static string NoarchSpec(string name, string version = "1.0", string release = "1%{?dist}") => $$"""
         Name: {{name}}
         Version: {{version}}
